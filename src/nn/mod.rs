@@ -1,0 +1,2 @@
+//! Model code on tch, one file per architecture.
+pub mod small_cnn;

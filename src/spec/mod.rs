@@ -1,0 +1,14 @@
+//! Experiment suites: YAML types, strict validation with `file:line:col` errors,
+//! and the suites embedded in the binary.
+pub mod builtin;
+pub mod hint;
+pub mod kinds;
+pub mod load;
+pub mod locate;
+pub mod model;
+pub mod params;
+
+pub use builtin::{load_suite, SuiteRef};
+pub use kinds::TaskKind;
+pub use load::{parse_suite, SpecError, SpecErrors};
+pub use model::{DeviceSpec, Experiment, Part, Suite, TaskParams};

@@ -1,0 +1,165 @@
+//! The validated suite: what the runner executes and the store snapshots.
+use super::kinds::TaskKind;
+use super::params::SmokeParams;
+use serde::Serialize;
+
+#[derive(Debug, Clone)]
+pub struct Suite {
+    pub name: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// A file path, or `builtin:NAME` for an embedded suite.
+    pub source: String,
+    /// The YAML text as read, kept as the run's spec snapshot.
+    pub text: String,
+    /// In dependency order (an experiment comes after everything it `needs`).
+    pub experiments: Vec<Experiment>,
+}
+
+impl Suite {
+    pub fn experiment(&self, id: &str) -> Option<&Experiment> {
+        self.experiments.iter().find(|e| e.id == id)
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Experiment {
+    pub id: String,
+    pub part: Part,
+    pub title: Option<String>,
+    pub task: TaskKind,
+    pub params: TaskParams,
+    pub seed: u64,
+    pub device: DeviceSpec,
+    pub needs: Vec<String>,
+    pub enabled: bool,
+    /// Line of the experiment's entry in the suite file.
+    pub line: usize,
+}
+
+impl Experiment {
+    /// What decides the experiment's result (everything but presentation), as JSON.
+    /// The runner hashes it, with its inputs' hashes, to decide whether to reuse.
+    pub fn identity(&self) -> serde_json::Value {
+        serde_json::json!({
+            "task": self.task.name(),
+            "params": self.params.to_json(),
+            "seed": self.seed,
+            "device": self.device.to_string(),
+        })
+    }
+
+    pub fn display_title(&self) -> &str {
+        self.title.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// The typed params of implemented kinds; kinds not yet implemented keep their YAML as JSON.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskParams {
+    Smoke(SmokeParams),
+    NotImplemented(serde_json::Value),
+}
+
+impl TaskParams {
+    pub fn to_json(&self) -> serde_json::Value {
+        match self {
+            TaskParams::Smoke(p) => to_json(p),
+            TaskParams::NotImplemented(v) => v.clone(),
+        }
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> serde_json::Value {
+    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
+}
+
+/// The homework part an experiment answers: `q3` with sub-parts `ab`, or the demo.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Part {
+    /// 1..=5; None for `demo`.
+    pub question: Option<u8>,
+    /// Sub-part letters in order, e.g. "abc".
+    pub subs: String,
+}
+
+impl Part {
+    pub fn parse(text: &str) -> Option<Part> {
+        if text == "demo" {
+            return Some(Part { question: None, subs: String::new() });
+        }
+        let rest = text.strip_prefix('q')?;
+        let mut chars = rest.chars();
+        let q = chars.next()?.to_digit(10)?;
+        let subs: String = chars.collect();
+        let ok_subs = subs.chars().all(|c| c.is_ascii_lowercase())
+            && subs.as_bytes().windows(2).all(|w| w[0] < w[1]);
+        ((1..=5).contains(&q) && ok_subs).then(|| Part { question: Some(q as u8), subs })
+    }
+
+    /// "q3" for grouping in the report and the dashboard; "demo" for the demo.
+    pub fn question_key(&self) -> String {
+        match self.question {
+            Some(q) => format!("q{q}"),
+            None => "demo".into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Part {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.question {
+            Some(q) => write!(f, "q{q}{}", self.subs),
+            None => f.write_str("demo"),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceSpec {
+    Auto,
+    Cpu,
+    Cuda(usize),
+}
+
+impl DeviceSpec {
+    pub fn parse(text: &str) -> Option<DeviceSpec> {
+        match text {
+            "auto" => Some(DeviceSpec::Auto),
+            "cpu" => Some(DeviceSpec::Cpu),
+            "cuda" => Some(DeviceSpec::Cuda(0)),
+            _ => text.strip_prefix("cuda:")?.parse().ok().map(DeviceSpec::Cuda),
+        }
+    }
+}
+
+impl std::fmt::Display for DeviceSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DeviceSpec::Auto => f.write_str("auto"),
+            DeviceSpec::Cpu => f.write_str("cpu"),
+            DeviceSpec::Cuda(i) => write!(f, "cuda:{i}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parts_parse_and_print() {
+        assert_eq!(Part::parse("q3abc").unwrap().to_string(), "q3abc");
+        assert_eq!(Part::parse("demo").unwrap().question, None);
+        assert!(Part::parse("q6").is_none());
+        assert!(Part::parse("q3ba").is_none(), "sub-parts must be in order");
+        assert!(Part::parse("Q3").is_none());
+    }
+
+    #[test]
+    fn devices_parse() {
+        assert_eq!(DeviceSpec::parse("cuda:1"), Some(DeviceSpec::Cuda(1)));
+        assert_eq!(DeviceSpec::parse("cuda"), Some(DeviceSpec::Cuda(0)));
+        assert_eq!(DeviceSpec::parse("gpu"), None);
+    }
+}

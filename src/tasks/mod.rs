@@ -1,0 +1,26 @@
+//! One task per homework part: spec params in, events and result tables out.
+pub mod context;
+pub mod smoke;
+
+use crate::spec::{Experiment, TaskKind, TaskParams};
+pub use context::{EventSink, TaskContext};
+
+/// The task kind exists in suites but this build does not implement it yet.
+#[derive(Debug, thiserror::Error)]
+#[error("task kind `{0}` is not implemented in this build of adaptlab; disable the experiment (`enabled: false`) or run the others with `--only`")]
+pub struct NotImplemented(pub TaskKind);
+
+/// Bumped when a task's code changes what it computes, so earlier results are not reused.
+pub fn code_version(kind: TaskKind) -> u32 {
+    match kind {
+        TaskKind::Smoke => 1,
+        _ => 0,
+    }
+}
+
+pub fn run(exp: &Experiment, ctx: &TaskContext) -> anyhow::Result<()> {
+    match &exp.params {
+        TaskParams::Smoke(p) => smoke::run(p, ctx),
+        TaskParams::NotImplemented(_) => Err(NotImplemented(exp.task).into()),
+    }
+}
