@@ -1,5 +1,36 @@
+use adaptlab::cli::{Cli, Command};
+use adaptlab::commands;
+use clap::Parser;
+use std::io::IsTerminal;
+
 fn main() {
-    println!("cuda: {} threads: {}", tch::Cuda::is_available(), tch::get_num_threads());
-    let t = tch::Tensor::from_slice(&[1.0f32, 2.0, 3.0]);
-    println!("{}", t.sum(tch::Kind::Float).double_value(&[]));
+    let cli = Cli::parse();
+    let code = match dispatch(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            1
+        }
+    };
+    std::process::exit(code);
+}
+
+fn dispatch(cli: Cli) -> anyhow::Result<i32> {
+    match cli.command {
+        None if cli.report => commands::headless_run::run(&cli.run, Some(&cli.output)),
+        None if std::io::stdout().is_terminal() => adaptlab::tui::run(&cli.run.suite),
+        None => {
+            eprintln!("adaptlab: no terminal for the dashboard; use `adaptlab --report` or a subcommand (see --help)");
+            Ok(2)
+        }
+        Some(Command::Tui { suite }) => adaptlab::tui::run(&suite),
+        Some(Command::Run { suite, only, force }) => {
+            let args = adaptlab::cli::RunArgs { suite, only, force };
+            commands::headless_run::run(&args, None)
+        }
+        Some(Command::Report { run, output }) => commands::headless_run::rerender(&run, &output),
+        Some(Command::Check { suite }) => Ok(commands::check::run(&suite)),
+        Some(Command::Runs { command }) => commands::runs::run(&command),
+        Some(Command::Doctor { json }) => commands::doctor::run(json),
+    }
 }

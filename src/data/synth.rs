@@ -1,7 +1,8 @@
 //! Procedurally generated image data sets, so every pipeline runs with no downloads.
 //!
 //! `shapes`: one coloured shape per image on a random background, with pixel noise.
-//! Position, size, colours and noise vary, so a classifier must learn the shape itself.
+//! Position, size, colours, noise and a few clutter squares vary, so a classifier must
+//! learn the shape itself.
 use super::rng::SplitMix64;
 use tch::{Kind, Tensor};
 
@@ -43,19 +44,28 @@ pub fn shapes(count: usize, classes: usize, size: usize, seed: u64) -> ImageSet 
 fn draw_shape(out: &mut [f32], size: usize, label: usize, rng: &mut SplitMix64) {
     let background = [rng.range(0.0, 0.45), rng.range(0.0, 0.45), rng.range(0.0, 0.45)];
     let colour = [rng.range(0.55, 1.0), rng.range(0.55, 1.0), rng.range(0.55, 1.0)];
-    let radius = rng.range(0.22, 0.38);
+    let radius = rng.range(0.16, 0.36);
     let cx = rng.range(radius, 1.0 - radius);
     let cy = rng.range(radius, 1.0 - radius);
     let stripes = rng.range(3.0, 5.0) / radius;
-    let noise = rng.range(0.02, 0.08);
+    let noise = rng.range(0.04, 0.16);
+    // Clutter: small squares in random colours, drawn under the shape.
+    let clutter: Vec<([f32; 4], [f32; 3])> = (0..rng.below(4))
+        .map(|_| {
+            let side = rng.range(0.05, 0.12);
+            let (x, y) = (rng.range(0.0, 1.0 - side), rng.range(0.0, 1.0 - side));
+            ([x, y, x + side, y + side], [rng.range(0.2, 1.0), rng.range(0.2, 1.0), rng.range(0.2, 1.0)])
+        })
+        .collect();
     let plane = size * size;
     for y in 0..size {
         for x in 0..size {
             let px = (x as f32 + 0.5) / size as f32;
             let py = (y as f32 + 0.5) / size as f32;
             let inside = inside_shape(label, px - cx, py - cy, radius, stripes);
+            let under = clutter.iter().find(|(b, _)| px >= b[0] && px < b[2] && py >= b[1] && py < b[3]).map(|(_, c)| c);
             for c in 0..3 {
-                let base = if inside { colour[c] } else { background[c] };
+                let base = if inside { colour[c] } else { under.map_or(background[c], |u| u[c]) };
                 out[c * plane + y * size + x] = (base + noise * rng.normal()).clamp(0.0, 1.0);
             }
         }

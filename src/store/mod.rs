@@ -1,6 +1,7 @@
 //! Run history: a SQLite index at `$ADAPTLAB_HOME/runs.sqlite` plus one directory per run
 //! (`runs/<id>/` with the suite snapshot, `events.jsonl`, per-experiment results and artifacts).
 pub mod atomic;
+pub mod diff;
 pub mod schema;
 
 use crate::results::ResultTable;
@@ -54,9 +55,10 @@ pub struct NewExperiment<'a> {
     pub device: &'a str,
 }
 
+/// UTC now as `2026-11-26T12:40:40Z` (sorts as text).
 pub fn now_text() -> String {
-    let now = time::OffsetDateTime::now_utc();
-    now.format(&time::format_description::well_known::Rfc3339).unwrap_or_default()
+    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
+    time::OffsetDateTime::now_utc().format(&fmt).unwrap_or_default()
 }
 
 impl Store {

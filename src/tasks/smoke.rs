@@ -73,12 +73,14 @@ pub fn run(p: &SmokeParams, ctx: &TaskContext) -> Result<()> {
         test_accuracy = confusion.accuracy();
         let steps_per_second = p.steps as f64 / seconds.max(1e-9);
 
-        let mut summary = ResultTable::new("summary", "Smoke training run", &[("quantity", ColumnKind::Text), ("value", ColumnKind::Float)]);
-        summary.push(vec![json!("test accuracy"), json!(test_accuracy)]);
-        summary.push(vec![json!("final training loss"), json!(last_loss)]);
-        summary.push(vec![json!("parameters"), json!(params)]);
-        summary.push(vec![json!("training steps per second"), json!(steps_per_second)]);
-        summary.push(vec![json!("training images per second"), json!(steps_per_second * p.batch_size as f64)]);
+        let mut summary = ResultTable::new(
+            "summary",
+            "Smoke training run",
+            &[("test accuracy", ColumnKind::Percent), ("final training loss", ColumnKind::Float), ("parameters", ColumnKind::Integer),
+              ("steps", ColumnKind::Integer), ("steps/s", ColumnKind::Float), ("images/s", ColumnKind::Float)],
+        );
+        summary.push(vec![json!(test_accuracy), json!(last_loss), json!(params), json!(p.steps), json!(steps_per_second),
+            json!(steps_per_second * p.batch_size as f64)]);
         ctx.table(summary);
 
         let mut per_class = ResultTable::new(

@@ -1,0 +1,135 @@
+//! Every command and flag, defined once; `--help` is generated from these doc comments.
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "adaptlab",
+    version,
+    about = "Runs the HW5 foundation-model adaptation experiments and writes the submission report",
+    long_about = "Runs the HW5 foundation-model adaptation experiments and writes the submission report.\n\n\
+        On a terminal, `adaptlab` opens the dashboard. `adaptlab --report` runs headless: it runs \
+        what is not done yet and renders report.md and report.html.\n\n\
+        A SUITE is a YAML file or a built-in suite: `demo` (CPU, no downloads) or `hw5` (the real runs).\n\n\
+        Directories: ADAPTLAB_HOME (run store), ADAPTLAB_CACHE (caches and data sets), HF_HOME / \
+        HF_HUB_CACHE (model files, Hugging Face layout).",
+    args_conflicts_with_subcommands = true
+)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
+    /// Run headless: run the experiments not yet done, then render the report.
+    #[arg(long)]
+    pub report: bool,
+
+    #[command(flatten)]
+    pub run: RunArgs,
+
+    #[command(flatten)]
+    pub output: ReportArgs,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    /// The suite: a YAML path, `demo` or `hw5`.
+    #[arg(long, short = 's', default_value = "hw5", value_name = "SUITE")]
+    pub suite: String,
+
+    /// Run only these experiment ids (and the ones they need); repeat or separate by commas.
+    #[arg(long, value_name = "ID", value_delimiter = ',', num_args = 1..)]
+    pub only: Vec<String>,
+
+    /// Recompute experiments even when an identical earlier result exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct ReportArgs {
+    /// Directory for report.md, report.html and plots/.
+    #[arg(long, default_value = "report", value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Report language: English, or Persian (the course language; right-to-left HTML).
+    #[arg(long, value_enum, default_value_t = LangArg::En)]
+    pub lang: LangArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LangArg {
+    En,
+    Fa,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Open the dashboard (the default on a terminal).
+    Tui {
+        /// The suite to show and run: a YAML path, `demo` or `hw5`.
+        #[arg(long, short = 's', default_value = "hw5", value_name = "SUITE")]
+        suite: String,
+    },
+    /// Run a suite without rendering a report.
+    Run {
+        /// A YAML path, `demo` or `hw5`.
+        suite: String,
+        /// Run only these experiment ids (and the ones they need).
+        #[arg(long, value_name = "ID", value_delimiter = ',', num_args = 1..)]
+        only: Vec<String>,
+        /// Recompute experiments even when an identical earlier result exists.
+        #[arg(long)]
+        force: bool,
+    },
+    /// Render the report of a past run without recomputing anything.
+    Report {
+        /// Run id, a unique prefix of one, or `latest`.
+        #[arg(long, value_name = "RUN_ID", default_value = "latest")]
+        run: String,
+        #[command(flatten)]
+        output: ReportArgs,
+    },
+    /// Validate a suite; problems are printed as file:line:col: message.
+    Check {
+        /// A YAML path, `demo` or `hw5`.
+        suite: String,
+    },
+    /// Review past runs.
+    Runs {
+        #[command(subcommand)]
+        command: RunsCommand,
+    },
+    /// Show libtorch, CUDA, threads, directories, and which weights and data sets are present.
+    Doctor {
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RunsCommand {
+    /// List runs, newest first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show one run: its experiments, values and result tables.
+    Show {
+        /// Run id, a unique prefix of one, or `latest`.
+        run: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Compare two runs experiment by experiment.
+    Diff {
+        run_a: String,
+        run_b: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Delete a run (its rows and its directory).
+    Rm {
+        run: String,
+    },
+}

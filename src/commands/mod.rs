@@ -1,0 +1,5 @@
+//! The CLI's commands, each a thin layer over the library.
+pub mod check;
+pub mod doctor;
+pub mod headless_run;
+pub mod runs;

@@ -1,0 +1,2 @@
+//! Model and data set files: where they are expected, and (in later parts) downloads.
+pub mod catalog;

@@ -1,0 +1,77 @@
+//! Rate and ETA from a stream of (done, total) progress updates; shared by the
+//! dashboard and the headless printer so both show the same numbers.
+use std::time::{Duration, Instant};
+
+#[derive(Debug, Clone)]
+pub struct Rate {
+    start: Instant,
+    start_done: u64,
+    pub done: u64,
+    pub total: u64,
+    pub unit: String,
+    now: Instant,
+}
+
+impl Rate {
+    pub fn new(done: u64, total: u64, unit: &str, now: Instant) -> Self {
+        Self { start: now, start_done: done, done, total, unit: unit.to_string(), now }
+    }
+
+    /// Records an update; a counter that went backwards (a new stage) restarts the clock.
+    pub fn update(&mut self, done: u64, total: u64, unit: &str, now: Instant) {
+        if done < self.done || total != self.total || unit != self.unit {
+            *self = Self::new(done, total, unit, now);
+        } else {
+            self.done = done;
+            self.now = now;
+        }
+    }
+
+    /// Units per second since the first update of this stage.
+    pub fn per_second(&self) -> Option<f64> {
+        let secs = self.now.duration_since(self.start).as_secs_f64();
+        (secs > 0.0 && self.done > self.start_done).then(|| (self.done - self.start_done) as f64 / secs)
+    }
+
+    pub fn eta(&self) -> Option<Duration> {
+        let rate = self.per_second()?;
+        Some(Duration::from_secs_f64(self.total.saturating_sub(self.done) as f64 / rate))
+    }
+
+    pub fn fraction(&self) -> f64 {
+        if self.total == 0 {
+            0.0
+        } else {
+            (self.done as f64 / self.total as f64).clamp(0.0, 1.0)
+        }
+    }
+}
+
+/// "42 s", "3 min 05 s", "1 h 02 min".
+pub fn human_duration(d: Duration) -> String {
+    let s = d.as_secs();
+    if s < 60 {
+        format!("{s} s")
+    } else if s < 3600 {
+        format!("{} min {:02} s", s / 60, s % 60)
+    } else {
+        format!("{} h {:02} min", s / 3600, (s % 3600) / 60)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn rate_and_eta_follow_updates() {
+        let t0 = Instant::now();
+        let mut r = Rate::new(0, 100, "steps", t0);
+        r.update(20, 100, "steps", t0 + Duration::from_secs(2));
+        assert_eq!(r.per_second(), Some(10.0));
+        assert_eq!(r.eta(), Some(Duration::from_secs(8)));
+        r.update(5, 50, "images", t0 + Duration::from_secs(3));
+        assert_eq!(r.per_second(), None, "a new stage restarts the rate");
+        assert_eq!(human_duration(Duration::from_secs(185)), "3 min 05 s");
+    }
+}

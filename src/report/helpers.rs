@@ -1,0 +1,125 @@
+//! Template helpers: result tables as Markdown, metric plots as SVG files, number formats.
+//! Helpers that emit Markdown write it directly (escaping each value themselves), so
+//! templates call them with plain `{{table ...}}`.
+use super::escape;
+use super::plots::{line_chart, Series};
+use crate::results::{format_cell, format_float, ColumnKind, ResultTable};
+use handlebars::{Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderErrorReason};
+use serde_json::Value;
+use std::sync::{Arc, Mutex};
+
+/// SVG files produced while rendering: (file name under `plots/`, SVG text).
+pub type PlotSink = Arc<Mutex<Vec<(String, String)>>>;
+
+pub fn register(hb: &mut Handlebars, plots: PlotSink) {
+    hb.register_helper("table", Box::new(TableHelper));
+    hb.register_helper("plot", Box::new(PlotHelper { plots }));
+    hb.register_helper("num", Box::new(NumberHelper { percent: false }));
+    hb.register_helper("pct", Box::new(NumberHelper { percent: true }));
+    hb.register_helper("duration", Box::new(DurationHelper));
+}
+
+fn param<'a>(h: &'a Helper, i: usize, name: &str) -> Result<&'a Value, RenderErrorReason> {
+    h.param(i).map(|p| p.value()).ok_or_else(|| RenderErrorReason::ParamNotFoundForName("helper", name.to_string()))
+}
+
+/// `{{table exp "name"}}`: the experiment's result table as a Markdown table.
+struct TableHelper;
+
+impl HelperDef for TableHelper {
+    fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
+        let exp = param(h, 0, "exp")?;
+        let name = param(h, 1, "name")?.as_str().unwrap_or_default();
+        let table: Option<ResultTable> = exp.get("tables").and_then(|t| t.get(name)).and_then(|t| serde_json::from_value(t.clone()).ok());
+        match table {
+            Some(t) => out.write(&markdown_table(&t))?,
+            None => out.write(&format!("*(no table `{}`)*\n", escape::markdown(name)))?,
+        }
+        Ok(())
+    }
+}
+
+pub fn markdown_table(t: &ResultTable) -> String {
+    let mut s = String::new();
+    let header: Vec<String> = t.columns.iter().map(|c| escape::markdown(&c.name)).collect();
+    s.push_str(&format!("| {} |\n", header.join(" | ")));
+    let align: Vec<&str> = t.columns.iter().map(|c| if c.kind == ColumnKind::Text { ":---" } else { "---:" }).collect();
+    s.push_str(&format!("| {} |\n", align.join(" | ")));
+    for row in &t.rows {
+        let cells: Vec<String> = row.iter().zip(&t.columns).map(|(v, c)| escape::markdown(&format_cell(v, c.kind))).collect();
+        s.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+    s
+}
+
+/// `{{plot exp "metric" ["metric" ...] title="..." x="step"}}`: a line chart of metrics,
+/// saved as `plots/<exp>-<first metric>.svg` and referenced as a Markdown image.
+struct PlotHelper {
+    plots: PlotSink,
+}
+
+impl HelperDef for PlotHelper {
+    fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
+        let exp = param(h, 0, "exp")?;
+        let id = exp.get("id").and_then(Value::as_str).unwrap_or("exp");
+        let names: Vec<&str> = h.params().iter().skip(1).filter_map(|p| p.value().as_str()).collect();
+        let title = h.hash_get("title").and_then(|v| v.value().as_str()).unwrap_or(names.first().copied().unwrap_or("metrics"));
+        let x_label = h.hash_get("x").and_then(|v| v.value().as_str()).unwrap_or("step");
+        let series: Vec<Series> = names
+            .iter()
+            .filter_map(|name| {
+                let points = exp.get("metrics")?.get(*name)?.as_array()?;
+                let points = points.iter().filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?))).collect();
+                Some(Series { name: name.to_string(), points })
+            })
+            .collect();
+        if series.is_empty() {
+            out.write(&format!("*(no data for {})*\n", escape::markdown(&names.join(", "))))?;
+            return Ok(());
+        }
+        let svg = line_chart(title, x_label, &series).map_err(|e| RenderErrorReason::Other(format!("plot {title}: {e}")))?;
+        let file = format!("{}-{}.svg", slug(id), slug(names[0]));
+        self.plots.lock().unwrap_or_else(|p| p.into_inner()).push((file.clone(), svg));
+        out.write(&format!("![{}](plots/{file})", escape::markdown(title)))?;
+        Ok(())
+    }
+}
+
+pub fn slug(text: &str) -> String {
+    text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect()
+}
+
+/// `{{num x digits=4}}` and `{{pct x digits=2}}` (a fraction shown as a percentage).
+struct NumberHelper {
+    percent: bool,
+}
+
+impl HelperDef for NumberHelper {
+    fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
+        let value = param(h, 0, "value")?;
+        let digits = h.hash_get("digits").and_then(|d| d.value().as_u64()).map(|d| d.min(12) as usize);
+        let text = match value.as_f64() {
+            None => "—".to_string(),
+            Some(f) if self.percent => format!("{:.*}%", digits.unwrap_or(2), f * 100.0),
+            Some(f) if value.is_i64() || value.is_u64() => format!("{}", f as i64),
+            Some(f) => digits.map_or_else(|| format_float(f), |d| format!("{f:.d$}")),
+        };
+        out.write(&text)?;
+        Ok(())
+    }
+}
+
+/// `{{duration seconds}}` → "42.1 s" or "3 min 05 s".
+struct DurationHelper;
+
+impl HelperDef for DurationHelper {
+    fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
+        let text = match param(h, 0, "seconds")?.as_f64() {
+            None => "—".to_string(),
+            Some(s) if s < 60.0 => format!("{s:.1} s"),
+            Some(s) => format!("{} min {:02} s", (s / 60.0).floor() as u64, (s % 60.0).round() as u64),
+        };
+        out.write(&text)?;
+        Ok(())
+    }
+}

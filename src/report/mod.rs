@@ -1,0 +1,20 @@
+//! The submission report: model from the store, handlebars templates, Markdown and HTML.
+pub mod escape;
+pub mod helpers;
+pub mod model;
+pub mod plots;
+pub mod render;
+
+pub use model::{build, Lang, ReportModel};
+pub use render::{render, write, Rendered, WrittenReport};
+
+use crate::store::Store;
+use anyhow::Result;
+use std::path::Path;
+
+/// Builds, renders and writes the report of one run.
+pub fn render_run(store: &Store, run_id: &str, lang: Lang, out_dir: &Path) -> Result<WrittenReport> {
+    let model = build(store, run_id, lang)?;
+    let rendered = render(&model)?;
+    write(&rendered, out_dir)
+}

@@ -1,0 +1,26 @@
+//! Render the report of the current (or latest) run and show where it went.
+use super::app::App;
+use super::theme::Theme;
+use ratatui::layout::Rect;
+use ratatui::text::{Line, Span};
+use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
+use ratatui::Frame;
+
+pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
+    let lang = if app.report_lang_fa { "Persian (fa, right-to-left)" } else { "English (en)" };
+    let run = app.run_id.as_deref().unwrap_or("the latest run in the store");
+    let mut lines = vec![
+        Line::from(vec![Span::styled("run: ", theme.dim()), Span::raw(run.to_string())]),
+        Line::from(vec![Span::styled("language: ", theme.dim()), Span::raw(lang), Span::styled("  (l switches)", theme.dim())]),
+        Line::from(vec![Span::styled("output: ", theme.dim()), Span::raw("./report/")]),
+        Line::from(""),
+        Line::from(Span::styled("g renders report.md and report.html from the stored results.", theme.dim())),
+    ];
+    if let Some((md, html)) = &app.report_paths {
+        lines.push(Line::from(""));
+        lines.push(Line::from(Span::styled("written:", theme.title())));
+        lines.push(Line::from(md.display().to_string()));
+        lines.push(Line::from(html.display().to_string()));
+    }
+    frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(Block::default().borders(Borders::ALL).title(" report ")), area);
+}
