@@ -56,6 +56,9 @@ fn registry(lang: Lang, plots: PlotSink) -> Result<Handlebars<'static>> {
     for (name, text) in PARTIALS.iter().zip(texts) {
         hb.register_partial(name, text).with_context(|| format!("template {}/{name}", lang.code()))?;
     }
+    if lang == Lang::Fa {
+        hb.register_partial("status_fa", include_str!("../../templates/fa/status_fa.md.hbs")).context("template fa/status_fa")?;
+    }
     helpers::register(&mut hb, plots);
     Ok(hb)
 }

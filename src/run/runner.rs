@@ -97,13 +97,13 @@ fn execute(suite: &Suite, selected: &[String], options: &RunOptions, rec: &Recor
     for id in selected {
         let Some(exp) = suite.experiment(id) else { continue };
         let exp_id = exp.id.clone();
+        if !exp.enabled && !options.only.contains(&exp.id) {
+            rec.record(Event::Skipped { exp: exp_id, reason: "disabled in the suite (`enabled: false`)".into() });
+            continue;
+        }
         if cancel.is_cancelled() {
             cancelled = true;
             rec.record(Event::Cancelled { exp: exp_id });
-            continue;
-        }
-        if !exp.enabled && !options.only.contains(&exp.id) {
-            rec.record(Event::Skipped { exp: exp_id, reason: "disabled in the suite (`enabled: false`)".into() });
             continue;
         }
         if let Some(missing) = exp.needs.iter().find(|n| !finished.contains(n.as_str())) {

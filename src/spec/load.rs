@@ -158,7 +158,7 @@ pub fn parse_suite(text: &str, file: &str) -> Result<Suite, SpecErrors> {
             (Some(p), Some(k)) if p.question != k.info().question => {
                 let expected = k.info().question.map_or("demo".to_string(), |q| format!("q{q}"));
                 errors.value(&format!("{at}.part"), format!("task `{}` answers {expected}, but part is `{}`", k, e.part),
-                    Some(format!("set `part: {expected}...` or choose another task kind")));
+                    Some(format!("set `part: {expected}` (sub-part letters may follow) or choose another task kind")));
             }
             _ => {}
         }

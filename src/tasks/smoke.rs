@@ -106,7 +106,9 @@ pub fn run(p: &SmokeParams, ctx: &TaskContext) -> Result<()> {
         ctx.value("worst_class", train.class_names[worst].clone());
         ctx.value("worst_class_f1", per[worst].f1);
         if let Some((t, pr, count)) = confusion.most_confused(1).first().copied() {
-            ctx.value("most_confused", format!("{} → {} ({count} images)", train.class_names[t], train.class_names[pr]));
+            ctx.value("confused_true", train.class_names[t].clone());
+            ctx.value("confused_predicted", train.class_names[pr].clone());
+            ctx.value("confused_count", count);
         }
         ctx.log(format!("test accuracy {:.2}% after {} steps", test_accuracy * 100.0, p.steps));
         Ok(())

@@ -1,0 +1,44 @@
+//! Shared helpers for the integration tests: a tiny suite that runs in about a second.
+#![allow(dead_code)]
+use adaptlab::events::Event;
+use adaptlab::run::{self, RunOptions, RunOutcome};
+use adaptlab::spec::{parse_suite, Suite};
+use std::path::Path;
+
+pub fn tiny_yaml(seed: u64, steps: u32) -> String {
+    format!(
+        "name: tiny
+defaults:
+  seed: {seed}
+  device: cpu
+experiments:
+  - id: smoke
+    part: demo
+    task: smoke
+    title: Tiny smoke
+    params: {{classes: 3, image_size: 16, train_images: 96, test_images: 30, steps: {steps}, batch_size: 16, eval_every: 4, width: 4}}
+  - id: later
+    part: q2
+    task: moco
+    enabled: false
+"
+    )
+}
+
+pub fn tiny_suite(seed: u64, steps: u32) -> Suite {
+    parse_suite(&tiny_yaml(seed, steps), "tiny.yaml").expect("the tiny suite is valid")
+}
+
+/// Runs to completion and returns every event with the outcome.
+pub fn run_all(suite: Suite, options: RunOptions, home: &Path) -> (Vec<Event>, RunOutcome) {
+    let handle = run::start(suite, options, home).expect("run starts");
+    let events: Vec<Event> = handle.events.iter().collect();
+    (events, handle.wait().expect("runner finishes"))
+}
+
+pub fn value(events: &[Event], exp: &str, name: &str) -> Option<serde_json::Value> {
+    events.iter().rev().find_map(|e| match e {
+        Event::Value { exp: x, name: n, value } if x == exp && n == name => Some(value.clone()),
+        _ => None,
+    })
+}

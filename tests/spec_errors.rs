@@ -1,0 +1,82 @@
+//! Every way a suite can be wrong gives `file:line:col: message` plus a hint.
+use adaptlab::spec::{load_suite, parse_suite, SuiteRef};
+
+fn errors(yaml: &str) -> String {
+    match parse_suite(yaml, "suite.yaml") {
+        Ok(_) => panic!("expected errors for:\n{yaml}"),
+        Err(e) => e.to_string(),
+    }
+}
+
+const HEAD: &str = "name: t\nexperiments:\n";
+
+#[test]
+fn builtin_suites_are_valid() {
+    let demo = load_suite(&SuiteRef::Builtin("demo")).unwrap();
+    assert!(demo.experiment("demo.smoke").is_some_and(|e| e.enabled));
+    let hw5 = load_suite(&SuiteRef::Builtin("hw5")).unwrap();
+    for q in 1..=5u8 {
+        assert!(hw5.experiments.iter().any(|e| e.part.question == Some(q)), "hw5 has an entry for q{q}");
+    }
+    // Dependencies come first.
+    let pos = |id: &str| hw5.experiments.iter().position(|e| e.id == id).unwrap();
+    assert!(pos("q3.base.zero-shot") < pos("q3.base.templates"));
+}
+
+#[test]
+fn yaml_syntax_error_has_its_location() {
+    insta::assert_snapshot!(errors("name: t\nexperiments:\n  - id: a\n    needs: [b, c\n    part: q1\n"));
+}
+
+#[test]
+fn unknown_keys_are_named_with_a_suggestion() {
+    insta::assert_snapshot!("unknown_top_level", errors("name: t\nexperiment:\n  - id: a\n"));
+    insta::assert_snapshot!("unknown_experiment_key", errors(&format!("{HEAD}  - id: a\n    part: demo\n    task: smoke\n    seeed: 3\n")));
+    insta::assert_snapshot!("unknown_param", errors(&format!("{HEAD}  - id: a\n    part: demo\n    task: smoke\n    params:\n      steps: 10\n      lrr: 0.1\n")));
+}
+
+#[test]
+fn missing_and_mistyped_fields() {
+    insta::assert_snapshot!("missing_task", errors(&format!("{HEAD}  - id: a\n    part: demo\n")));
+    insta::assert_snapshot!("seed_not_a_number", errors(&format!("{HEAD}  - id: a\n    part: demo\n    task: smoke\n    seed: lots\n")));
+    insta::assert_snapshot!("param_wrong_type", errors(&format!("{HEAD}  - id: a\n    part: demo\n    task: smoke\n    params:\n      steps: many\n")));
+}
+
+#[test]
+fn values_out_of_range_point_at_the_value() {
+    insta::assert_snapshot!(errors(&format!(
+        "{HEAD}  - id: a\n    part: demo\n    task: smoke\n    params:\n      lr: 5.0\n      classes: 12\n"
+    )));
+}
+
+#[test]
+fn semantic_errors_are_all_reported_in_file_order() {
+    let yaml = format!(
+        "{HEAD}  - id: a\n    part: q9\n    task: smoke\n  - id: a\n    part: q3\n    task: clip_zeroshot\n    device: gpu\n  - id: B!\n    part: q1\n    task: moco\n    needs: [zz, B!]\n"
+    );
+    insta::assert_snapshot!(errors(&yaml));
+}
+
+#[test]
+fn dependency_cycle_is_named() {
+    let yaml = format!("{HEAD}  - id: a\n    part: q3\n    task: clip_templates\n    needs: [b]\n  - id: b\n    part: q3\n    task: clip_per_class\n    needs: [a]\n");
+    insta::assert_snapshot!(errors(&yaml));
+}
+
+#[test]
+fn empty_suite_and_unreadable_file() {
+    insta::assert_snapshot!("empty", errors("name: t\nexperiments: []\n"));
+    let missing = load_suite(&SuiteRef::File("no/such/suite.yaml".into())).unwrap_err().to_string();
+    insta::assert_snapshot!("unreadable", missing);
+}
+
+#[test]
+fn defaults_apply_and_explicit_values_win() {
+    let suite = parse_suite(
+        "name: t\ndefaults:\n  seed: 5\n  device: cpu\nexperiments:\n  - id: a\n    part: demo\n    task: smoke\n  - id: b\n    part: demo\n    task: smoke\n    seed: 9\n    device: cuda:1\n",
+        "t.yaml",
+    )
+    .unwrap();
+    assert_eq!((suite.experiments[0].seed, suite.experiments[0].device.to_string()), (5, "cpu".to_string()));
+    assert_eq!((suite.experiments[1].seed, suite.experiments[1].device.to_string()), (9, "cuda:1".to_string()));
+}
