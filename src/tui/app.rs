@@ -116,6 +116,28 @@ impl App {
         }
     }
 
+    /// Shows a stored run's results (the latest run of this suite, on start).
+    pub fn load_run(&mut self, run_id: &str, rows: Vec<(ExpRow, Vec<ResultTable>, Vec<(String, u64, f64)>)>) {
+        self.run_id = Some(run_id.to_string());
+        for (row, tables, metrics) in rows {
+            let Some(exp) = self.exps.get_mut(&row.exp_id) else { continue };
+            let mut series: BTreeMap<String, Vec<(f64, f64)>> = BTreeMap::new();
+            for (name, step, value) in metrics {
+                series.entry(name).or_default().push((step as f64, value));
+            }
+            *exp = ExpLive {
+                status: row.status,
+                metrics: series,
+                tables,
+                values: row.values.into_iter().collect(),
+                error: row.error,
+                seconds: row.seconds,
+                reused_from: row.reused_from,
+                ..Default::default()
+            };
+        }
+    }
+
     pub fn selected_id(&self) -> Option<&str> {
         self.suite.experiments.get(self.selected).map(|e| e.id.as_str())
     }

@@ -21,7 +21,7 @@ const KEYS: &[(&str, &str)] = &[
 
 pub fn draw(frame: &mut Frame, theme: &Theme) {
     let area = frame.area();
-    let width = area.width.min(70);
+    let width = area.width.min(78);
     let height = (KEYS.len() as u16 + 2).min(area.height);
     let rect = Rect { x: area.x + (area.width - width) / 2, y: area.y + (area.height - height) / 2, width, height };
     let lines: Vec<Line> = KEYS.iter().map(|(k, d)| Line::from(vec![Span::styled(format!("{k:<13}"), theme.accent()), Span::raw(*d)])).collect();

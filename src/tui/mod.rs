@@ -35,8 +35,12 @@ pub fn run(suite: &str) -> Result<i32> {
     };
     let home = crate::paths::home();
     let store = Store::open(&home)?;
+    let mut app = App::new(suite);
+    if let Err(e) = load_latest(&mut app, &store) {
+        app.message = Some(format!("could not read the last run: {e:#}"));
+    }
     let mut term = terminal::enter()?;
-    let result = event_loop(&mut term, App::new(suite), &store, &home);
+    let result = event_loop(&mut term, app, &store, &home);
     terminal::leave();
     result
 }
@@ -103,6 +107,22 @@ fn event_loop(term: &mut terminal::Term, mut app: App, store: &Store, home: &Pat
             },
         }
     }
+}
+
+/// Fills the dashboard with the newest stored run of the same suite, if any.
+fn load_latest(app: &mut App, store: &Store) -> Result<()> {
+    let Some(run) = store.runs()?.into_iter().find(|r| r.suite_name == app.suite.name) else { return Ok(()) };
+    let rows = store
+        .experiments(&run.id)?
+        .into_iter()
+        .map(|row| -> Result<_> {
+            let tables = store.tables(&run.id, &row.exp_id)?;
+            let metrics = store.metrics(&run.id, &row.exp_id)?;
+            Ok((row, tables, metrics))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    app.load_run(&run.id, rows);
+    Ok(())
 }
 
 fn render_report(app: &App, store: &Store) -> Result<(PathBuf, PathBuf)> {

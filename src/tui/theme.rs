@@ -66,7 +66,7 @@ pub fn status_mark(status: &str) -> &'static str {
         "running" => "▶",
         "failed" => "✗",
         "cancelled" | "interrupted" => "■",
-        "skipped" => "–",
+        "skipped" | "disabled" => "–",
         _ => "·",
     }
 }

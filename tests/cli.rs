@@ -1,0 +1,167 @@
+//! The binary as a user runs it: --report into a temp dir, history commands,
+//! re-rendering, validation errors, SIGTERM mid-run, and the built-in demo suite.
+mod common;
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+fn adaptlab(home: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_adaptlab"))
+        .args(args)
+        .env("ADAPTLAB_HOME", home)
+        .env("ADAPTLAB_CACHE", home.join("cache"))
+        .output()
+        .expect("the binary runs")
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+fn json(out: &Output) -> Value {
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    serde_json::from_slice(&out.stdout).expect("valid JSON on stdout")
+}
+
+#[test]
+fn report_history_rerender_and_diff() {
+    let dir = tempfile::tempdir().unwrap();
+    let home = dir.path().join("home");
+    let suite = dir.path().join("tiny.yaml");
+    std::fs::write(&suite, common::tiny_yaml(3, 20)).unwrap();
+    let out_dir = dir.path().join("out");
+
+    let run = adaptlab(&home, &["--report", "--suite", suite.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+    let stderr = text(&run.stderr);
+    assert_eq!(run.status.code(), Some(0), "{stderr}");
+    assert!(stderr.contains("[smoke] train") && stderr.contains("steps/s"), "plain progress lines: {stderr}");
+    assert!(stderr.contains("report: ") && stderr.contains("report.md"));
+    let md = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
+    assert!(md.contains("| class | images | precision | recall | F1 |") && md.contains("(plots/smoke-train_loss.svg)"), "{md}");
+    assert!(out_dir.join("plots/smoke-train_loss.svg").is_file());
+
+    let list = json(&adaptlab(&home, &["runs", "list", "--json"]));
+    assert_eq!(list.as_array().unwrap().len(), 1);
+    assert_eq!(list[0]["finished"], 1);
+    let first_id = list[0]["run"]["id"].as_str().unwrap().to_string();
+
+    let show = json(&adaptlab(&home, &["runs", "show", "latest", "--json"]));
+    assert_eq!(show["experiments"][0]["experiment"]["status"], "finished");
+    assert_eq!(show["experiments"][0]["tables"][1]["name"], "per_class");
+    let shown = text(&adaptlab(&home, &["runs", "show", &first_id[..12]]).stdout);
+    assert!(shown.contains("test_accuracy") && shown.contains("Test metrics per class"), "{shown}");
+
+    let fa_dir = dir.path().join("fa");
+    let rerender = adaptlab(&home, &["report", "--run", "latest", "--out", fa_dir.to_str().unwrap(), "--lang", "fa"]);
+    assert!(rerender.status.success(), "{}", text(&rerender.stderr));
+    let html = std::fs::read_to_string(fa_dir.join("report.html")).unwrap();
+    assert!(html.contains("dir=\"rtl\"") && html.contains("<svg"));
+
+    // A second run reuses the unchanged experiment.
+    let again = adaptlab(&home, &["run", suite.to_str().unwrap()]);
+    assert!(text(&again.stderr).contains("result reused"), "{}", text(&again.stderr));
+    let list = json(&adaptlab(&home, &["runs", "list", "--json"]));
+    let second_id = list[0]["run"]["id"].as_str().unwrap().to_string();
+    let diff = json(&adaptlab(&home, &["runs", "diff", &first_id, &second_id, "--json"]));
+    assert_eq!(diff["experiments"][0]["same_spec"], true);
+    assert_eq!(diff["experiments"][0]["changed_values"].as_array().unwrap().len(), 0, "reused values are identical");
+    let table = text(&adaptlab(&home, &["runs", "list"]).stdout);
+    assert!(table.contains(&first_id) && table.contains(&second_id));
+
+    let rm = adaptlab(&home, &["runs", "rm", &first_id]);
+    assert!(rm.status.success());
+    assert_eq!(json(&adaptlab(&home, &["runs", "list", "--json"])).as_array().unwrap().len(), 1);
+    let missing = adaptlab(&home, &["runs", "show", &first_id]);
+    assert_eq!(missing.status.code(), Some(1));
+    assert!(text(&missing.stderr).contains("no run"), "{}", text(&missing.stderr));
+}
+
+#[test]
+fn check_names_the_line_of_a_broken_suite() {
+    let dir = tempfile::tempdir().unwrap();
+    let broken = dir.path().join("broken.yaml");
+    std::fs::write(&broken, "name: b\nexperiments:\n  - id: a\n    part: demo\n    task: smoke\n    params:\n      stepz: 3\n").unwrap();
+    let out = adaptlab(dir.path(), &["check", broken.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.starts_with(&format!("{}:7:7: unknown field `stepz`", broken.display())), "{stderr}");
+    assert!(stderr.contains("did you mean `steps`?"));
+    // --report refuses to start on a broken suite, and says why.
+    let report = adaptlab(dir.path(), &["--report", "--suite", broken.to_str().unwrap()]);
+    assert_eq!(report.status.code(), Some(2));
+    assert!(text(&report.stderr).contains("nothing was run"));
+    for builtin in ["demo", "hw5"] {
+        let ok = adaptlab(dir.path(), &["check", builtin]);
+        assert!(ok.status.success(), "{}", text(&ok.stderr));
+    }
+}
+
+#[test]
+fn a_failing_experiment_is_reported_and_sets_the_exit_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("fails.yaml");
+    let yaml = format!("{}  - id: zs\n    part: q3a\n    task: clip_zero_shot\n", common::tiny_yaml(1, 4));
+    std::fs::write(&suite, yaml).unwrap();
+    let out_dir = dir.path().join("out");
+    let out = adaptlab(dir.path(), &["--report", "--suite", suite.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("not finished: zs"));
+    let md = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
+    assert!(md.contains("**Failed:** task kind \\`clip\\_zero\\_shot\\` is not implemented"), "{md}");
+}
+
+#[test]
+fn sigterm_cancels_at_the_next_step_and_keeps_the_run() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("long.yaml");
+    std::fs::write(&suite, common::tiny_yaml(1, 1_000_000)).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_adaptlab"))
+        .args(["run", suite.to_str().unwrap()])
+        .env("ADAPTLAB_HOME", dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        if line.unwrap().contains("[smoke] train") {
+            break;
+        }
+    }
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    let rest: Vec<String> = lines.map_while(Result::ok).collect();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{rest:?}");
+    assert!(rest.iter().any(|l| l.contains("[smoke] cancelled")), "{rest:?}");
+    let list = json(&adaptlab(dir.path(), &["runs", "list", "--json"]));
+    assert_eq!(list[0]["run"]["status"], "cancelled");
+}
+
+#[test]
+fn the_builtin_demo_suite_runs_and_renders() {
+    let dir = tempfile::tempdir().unwrap();
+    let out_dir = dir.path().join("report");
+    let out = adaptlab(dir.path(), &["--report", "--suite", "demo", "--out", out_dir.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    let md = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
+    assert!(md.contains("## Pipeline check") && md.contains("| test accuracy |"));
+    assert!(md.contains("*Not run yet:") || md.contains("**Not run yet:**"), "unimplemented parts are marked");
+}
+
+#[test]
+fn doctor_reports_the_linked_libtorch() {
+    let dir = tempfile::tempdir().unwrap();
+    let doc = json(&adaptlab(dir.path(), &["doctor", "--json"]));
+    assert!(doc["libtorch_version"].as_str().unwrap().starts_with("2.13.0"), "{doc}");
+    assert_eq!(doc["home"], dir.path().to_str().unwrap());
+    assert!(doc["threads"].as_i64().unwrap() >= 1);
+    assert!(doc["assets"].as_array().unwrap().iter().all(|a| a["present"] == false), "nothing downloaded here");
+}
+
+#[test]
+fn without_a_terminal_the_dashboard_explains_what_to_do() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = adaptlab(dir.path(), &[]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("--report"));
+}
