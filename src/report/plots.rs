@@ -71,6 +71,6 @@ mod tests {
         ])
         .unwrap();
         assert!(s.starts_with("<svg") && s.trim_end().ends_with("</svg>"));
-        assert!(s.contains(">loss<") && s.contains(">test<"));
+        assert!(s.contains("\nloss\n") && s.contains("\ntest\n"), "title and legend are SVG text");
     }
 }

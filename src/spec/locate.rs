@@ -161,7 +161,7 @@ mod tests {
         assert_eq!(idx.value("name"), Loc { line: 1, col: 7 });
         assert_eq!(idx.key("experiments[0].params.lr"), Loc { line: 5, col: 7 });
         assert_eq!(idx.value("experiments[0].params.lr"), Loc { line: 5, col: 11 });
-        assert_eq!(idx.value("experiments[1].id"), Loc { line: 6, col: 11 });
+        assert_eq!(idx.value("experiments[1].id"), Loc { line: 6, col: 9 });
         // Unknown paths fall back to the nearest ancestor.
         assert_eq!(idx.value("experiments[1].params.steps"), idx.value("experiments[1]"));
     }
