@@ -11,12 +11,43 @@ use std::sync::{Arc, Mutex};
 /// SVG files produced while rendering: (file name under `plots/`, SVG text).
 pub type PlotSink = Arc<Mutex<Vec<(String, String)>>>;
 
-pub fn register(hb: &mut Handlebars, plots: PlotSink) {
+/// `rtl`: the report is right-to-left, so numbers and identifiers are wrapped in Unicode
+/// isolates (LRI … PDI) to keep their left-to-right order inside Persian sentences.
+pub fn register(hb: &mut Handlebars, plots: PlotSink, rtl: bool) {
     hb.register_helper("table", Box::new(TableHelper));
     hb.register_helper("plot", Box::new(PlotHelper { plots }));
-    hb.register_helper("num", Box::new(NumberHelper { percent: false }));
-    hb.register_helper("pct", Box::new(NumberHelper { percent: true }));
-    hb.register_helper("duration", Box::new(DurationHelper));
+    hb.register_helper("num", Box::new(NumberHelper { percent: false, rtl }));
+    hb.register_helper("pct", Box::new(NumberHelper { percent: true, rtl }));
+    hb.register_helper("duration", Box::new(DurationHelper { rtl }));
+    hb.register_helper("ltr", Box::new(LtrHelper { rtl }));
+}
+
+const LRI: char = '\u{2066}';
+const PDI: char = '\u{2069}';
+
+fn isolate(text: &str, rtl: bool) -> String {
+    if rtl {
+        format!("{LRI}{text}{PDI}")
+    } else {
+        text.to_string()
+    }
+}
+
+/// `{{ltr value}}`: an identifier, path or time, escaped and kept left-to-right.
+struct LtrHelper {
+    rtl: bool,
+}
+
+impl HelperDef for LtrHelper {
+    fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
+        let text = match param(h, 0, "value")? {
+            Value::String(s) => s.clone(),
+            Value::Null => String::new(),
+            other => other.to_string(),
+        };
+        out.write(&isolate(&escape::markdown(&text), self.rtl))?;
+        Ok(())
+    }
 }
 
 fn param<'a>(h: &'a Helper, i: usize, name: &str) -> Result<&'a Value, RenderErrorReason> {
@@ -92,6 +123,7 @@ pub fn slug(text: &str) -> String {
 /// `{{num x digits=4}}` and `{{pct x digits=2}}` (a fraction shown as a percentage).
 struct NumberHelper {
     percent: bool,
+    rtl: bool,
 }
 
 impl HelperDef for NumberHelper {
@@ -104,13 +136,15 @@ impl HelperDef for NumberHelper {
             Some(f) if value.is_i64() || value.is_u64() => format!("{}", f as i64),
             Some(f) => digits.map_or_else(|| format_float(f), |d| format!("{f:.d$}")),
         };
-        out.write(&text)?;
+        out.write(&isolate(&text, self.rtl))?;
         Ok(())
     }
 }
 
 /// `{{duration seconds}}` → "42.1 s" or "3 min 05 s".
-struct DurationHelper;
+struct DurationHelper {
+    rtl: bool,
+}
 
 impl HelperDef for DurationHelper {
     fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
@@ -119,7 +153,7 @@ impl HelperDef for DurationHelper {
             Some(s) if s < 60.0 => format!("{s:.1} s"),
             Some(s) => format!("{} min {:02} s", (s / 60.0).floor() as u64, (s % 60.0).round() as u64),
         };
-        out.write(&text)?;
+        out.write(&isolate(&text, self.rtl))?;
         Ok(())
     }
 }

@@ -59,7 +59,7 @@ fn registry(lang: Lang, plots: PlotSink) -> Result<Handlebars<'static>> {
     if lang == Lang::Fa {
         hb.register_partial("status_fa", include_str!("../../templates/fa/status_fa.md.hbs")).context("template fa/status_fa")?;
     }
-    helpers::register(&mut hb, plots);
+    helpers::register(&mut hb, plots, lang == Lang::Fa);
     Ok(hb)
 }
 
