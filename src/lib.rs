@@ -10,6 +10,7 @@ pub mod hub;
 pub mod metrics;
 pub mod nn;
 pub mod paths;
+pub mod plots;
 pub mod progress;
 pub mod report;
 pub mod results;

@@ -165,3 +165,31 @@ fn without_a_terminal_the_dashboard_explains_what_to_do() {
     assert_eq!(out.status.code(), Some(2));
     assert!(text(&out.stderr).contains("--report"));
 }
+
+#[test]
+fn a_killed_process_leaves_an_interrupted_run_that_the_next_run_resumes() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("two.yaml");
+    let yaml = format!("{}  - id: slow\n    part: demo\n    task: smoke\n    params: {{steps: 1000000, train_images: 40, test_images: 10, classes: 2, image_size: 16, width: 2}}\n", common::tiny_yaml(9, 6));
+    std::fs::write(&suite, yaml).unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_adaptlab"))
+        .args(["run", suite.to_str().unwrap()])
+        .env("ADAPTLAB_HOME", dir.path())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
+        if line.unwrap().contains("[slow] train") {
+            break;
+        }
+    }
+    child.kill().unwrap(); // SIGKILL: no chance to clean up
+    child.wait().unwrap();
+    let show = json(&adaptlab(dir.path(), &["runs", "show", "latest", "--json"]));
+    assert_eq!(show["run"]["status"], "interrupted");
+    let statuses: Vec<&str> = show["experiments"].as_array().unwrap().iter().map(|e| e["experiment"]["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["finished", "skipped", "interrupted"]);
+    // Resuming: the finished experiment is reused, only the interrupted one would run again.
+    let again = adaptlab(dir.path(), &["run", suite.to_str().unwrap(), "--only", "smoke"]);
+    assert!(text(&again.stderr).contains("[smoke] unchanged since run"), "{}", text(&again.stderr));
+}

@@ -50,13 +50,15 @@ fn events_come_in_order_and_the_store_matches() {
     assert_eq!(store.metrics(&outcome.run_id, "smoke").unwrap().iter().filter(|m| m.0 == "train/loss").count(), 12);
     let tables = store.tables(&outcome.run_id, "smoke").unwrap();
     assert_eq!(tables.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["summary", "per_class"]);
+    let artifacts: Vec<String> = store.artifacts(&outcome.run_id, "smoke").unwrap().into_iter().map(|a| a.1).collect();
+    assert_eq!(artifacts, ["curve-test_accuracy.svg", "curve-train_accuracy.svg", "curve-train_loss.svg"]);
     // The run directory holds the snapshot, the event log and the per-experiment files.
     let dir = store.run_dir(&outcome.run_id);
     assert!(std::fs::read_to_string(dir.join("suite.yaml")).unwrap().contains("Tiny smoke"));
     let log = std::fs::read_to_string(dir.join("events.jsonl")).unwrap();
     assert!(log.lines().all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok()));
     assert!(log.lines().last().unwrap().contains("\"run_finished\""));
-    for file in ["result.json", "summary.csv", "per_class.csv"] {
+    for file in ["result.json", "summary.csv", "per_class.csv", "curve-train_loss.svg", "curve-test_accuracy.svg"] {
         assert!(store.exp_dir(&outcome.run_id, "smoke").join(file).is_file(), "{file}");
     }
 }

@@ -2,7 +2,7 @@
 //! Helpers that emit Markdown write it directly (escaping each value themselves), so
 //! templates call them with plain `{{table ...}}`.
 use super::escape;
-use super::plots::{line_chart, Series};
+use crate::plots::{line_chart, Series};
 use crate::results::{format_cell, format_float, ColumnKind, ResultTable};
 use handlebars::{Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderErrorReason};
 use serde_json::Value;

@@ -2,7 +2,6 @@
 pub mod escape;
 pub mod helpers;
 pub mod model;
-pub mod plots;
 pub mod render;
 
 pub use model::{build, Lang, ReportModel};

@@ -2,6 +2,7 @@
 //! `events.jsonl` + per-experiment files in the run directory. Then forwards each event
 //! to the live consumer (dashboard or printer).
 use crate::events::Event;
+use crate::plots::{line_chart, Series};
 use crate::results::ResultTable;
 use crate::store::{atomic, Store};
 use crossbeam_channel::Sender;
@@ -135,6 +136,7 @@ impl Inner {
                 let values = self.values.remove(exp).unwrap_or_default();
                 if reused_from.is_none() {
                     self.write_result(exp, "finished", None, &values)?;
+                    self.write_curves(exp)?;
                 }
                 self.store.experiment_ended(&run_id, exp, "finished", None, Some(*seconds), &values, reused_from.as_deref())?;
             }
@@ -149,6 +151,24 @@ impl Inner {
         }
         if matches!(event, Event::Finished { .. } | Event::Failed { .. } | Event::Stage { .. }) {
             self.log.flush()?;
+        }
+        Ok(())
+    }
+
+    /// One SVG line chart per metric in the experiment's directory, recorded as artifacts.
+    fn write_curves(&mut self, exp: &str) -> anyhow::Result<()> {
+        let mut series: Vec<Series> = Vec::new();
+        for (name, step, value) in self.store.metrics(&self.run_id, exp)? {
+            match series.last_mut() {
+                Some(s) if s.name == name => s.points.push((step as f64, value)),
+                _ => series.push(Series { name, points: vec![(step as f64, value)] }),
+            }
+        }
+        for s in &series {
+            let file = format!("curve-{}.svg", s.name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"));
+            let svg = line_chart(&s.name, "step", std::slice::from_ref(s))?;
+            atomic::write(&self.store.exp_dir(&self.run_id, exp).join(&file), svg.as_bytes())?;
+            self.store.record_artifact(&self.run_id, exp, &s.name, &file)?;
         }
         Ok(())
     }
