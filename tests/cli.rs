@@ -15,6 +15,24 @@ fn adaptlab(home: &Path, args: &[&str]) -> Output {
         .expect("the binary runs")
 }
 
+/// Starts `adaptlab run SUITE` and returns once its stderr shows `marker`, with the
+/// rest of stderr still to read.
+fn spawn_until(home: &Path, suite: &Path, marker: &str) -> (std::process::Child, std::io::Lines<BufReader<std::process::ChildStderr>>) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_adaptlab"))
+        .args(["run", suite.to_str().unwrap()])
+        .env("ADAPTLAB_HOME", home)
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    for line in lines.by_ref() {
+        if line.unwrap().contains(marker) {
+            break;
+        }
+    }
+    (child, lines)
+}
+
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
 }
@@ -116,18 +134,7 @@ fn sigterm_cancels_at_the_next_step_and_keeps_the_run() {
     let dir = tempfile::tempdir().unwrap();
     let suite = dir.path().join("long.yaml");
     std::fs::write(&suite, common::tiny_yaml(1, 1_000_000)).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_adaptlab"))
-        .args(["run", suite.to_str().unwrap()])
-        .env("ADAPTLAB_HOME", dir.path())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    for line in lines.by_ref() {
-        if line.unwrap().contains("[smoke] train") {
-            break;
-        }
-    }
+    let (mut child, lines) = spawn_until(dir.path(), &suite, "[smoke] train");
     Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let rest: Vec<String> = lines.map_while(Result::ok).collect();
     let status = child.wait().unwrap();
@@ -172,17 +179,7 @@ fn a_killed_process_leaves_an_interrupted_run_that_the_next_run_resumes() {
     let suite = dir.path().join("two.yaml");
     let yaml = format!("{}  - id: slow\n    part: demo\n    task: smoke\n    params: {{steps: 1000000, train_images: 40, test_images: 10, classes: 2, image_size: 16, width: 2}}\n", common::tiny_yaml(9, 6));
     std::fs::write(&suite, yaml).unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_adaptlab"))
-        .args(["run", suite.to_str().unwrap()])
-        .env("ADAPTLAB_HOME", dir.path())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    for line in BufReader::new(child.stderr.take().unwrap()).lines() {
-        if line.unwrap().contains("[slow] train") {
-            break;
-        }
-    }
+    let (mut child, _rest) = spawn_until(dir.path(), &suite, "[slow] train");
     child.kill().unwrap(); // SIGKILL: no chance to clean up
     child.wait().unwrap();
     let show = json(&adaptlab(dir.path(), &["runs", "show", "latest", "--json"]));
