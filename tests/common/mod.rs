@@ -1,5 +1,7 @@
-//! Shared helpers for the integration tests: a tiny suite that runs in about a second.
+//! Shared helpers for the integration tests: a tiny suite that runs in about a second,
+//! and the Python reference runner for parity tests.
 #![allow(dead_code)]
+pub mod python;
 use adaptlab::events::Event;
 use adaptlab::run::{self, RunOptions, RunOutcome};
 use adaptlab::spec::{parse_suite, Suite};
