@@ -18,4 +18,5 @@ pub mod run;
 pub mod spec;
 pub mod store;
 pub mod tasks;
+pub mod tokenize;
 pub mod tui;
