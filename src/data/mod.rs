@@ -1,3 +1,5 @@
 //! Data: generated sets now; image decoding and the real data sets' readers beside them.
+pub mod clip_preprocess;
+pub mod image;
 pub mod rng;
 pub mod synth;
