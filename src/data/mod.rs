@@ -1,5 +1,6 @@
 //! Data: generated sets now; image decoding and the real data sets' readers beside them.
 pub mod clip_preprocess;
+pub mod formats;
 pub mod image;
 pub mod rng;
 pub mod synth;

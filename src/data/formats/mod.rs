@@ -1,0 +1,2 @@
+//! On-disk formats of the data sets.
+pub mod mat5;
