@@ -3,4 +3,6 @@ pub mod clip_preprocess;
 pub mod formats;
 pub mod image;
 pub mod rng;
+pub mod stanford_dogs;
 pub mod synth;
+pub mod synth_dogs;

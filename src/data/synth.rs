@@ -25,7 +25,7 @@ pub fn shapes(count: usize, classes: usize, size: usize, seed: u64) -> ImageSet 
     for i in 0..count {
         let label = i % classes;
         labels.push(label as i64);
-        draw_shape(&mut pixels[i * 3 * plane..(i + 1) * 3 * plane], size, label, &mut rng);
+        draw_shape(&mut pixels[i * 3 * plane..(i + 1) * 3 * plane], size, label, None, &mut rng);
     }
     // Shuffle so batches taken in order are mixed.
     let mut order: Vec<usize> = (0..count).collect();
@@ -41,9 +41,12 @@ pub fn shapes(count: usize, classes: usize, size: usize, seed: u64) -> ImageSet 
     }
 }
 
-fn draw_shape(out: &mut [f32], size: usize, label: usize, rng: &mut SplitMix64) {
+/// Draws shape `label` into a planar RGB buffer; `colour` fixes the shape's colour
+/// (the random one is still drawn, so the generator's stream does not depend on it).
+pub fn draw_shape(out: &mut [f32], size: usize, label: usize, colour: Option<[f32; 3]>, rng: &mut SplitMix64) {
     let background = [rng.range(0.0, 0.45), rng.range(0.0, 0.45), rng.range(0.0, 0.45)];
-    let colour = [rng.range(0.55, 1.0), rng.range(0.55, 1.0), rng.range(0.55, 1.0)];
+    let random_colour = [rng.range(0.55, 1.0), rng.range(0.55, 1.0), rng.range(0.55, 1.0)];
+    let colour = colour.unwrap_or(random_colour);
     let radius = rng.range(0.16, 0.36);
     let cx = rng.range(radius, 1.0 - radius);
     let cy = rng.range(radius, 1.0 - radius);
