@@ -1,6 +1,7 @@
 //! adaptlab: runs the HW5 foundation-model adaptation assignment and writes the report.
 //! See DESIGN in the repository for how the modules fit together; arrows point one way:
 //! spec → run → tasks → nn/data; tui, headless and report only read events and the store.
+pub mod cache;
 pub mod cli;
 pub mod commands;
 pub mod data;

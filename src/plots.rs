@@ -61,6 +61,94 @@ pub fn line_chart(title: &str, x_label: &str, series: &[Series]) -> anyhow::Resu
     Ok(svg)
 }
 
+/// Horizontal bars, one per label, for fractions in [0, 1] shown as percentages.
+pub fn bar_chart(title: &str, labels: &[String], values: &[f64], x_label: &str) -> anyhow::Result<String> {
+    let n = labels.len().max(1);
+    let height = 60 + 26 * n as u32;
+    let longest = labels.iter().map(|l| l.chars().count()).max().unwrap_or(10).min(60) as u32;
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (760, height)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let max = values.iter().cloned().fold(0.0f64, f64::max).max(1e-9) * 100.0;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(30)
+            .y_label_area_size(20 + longest * 6)
+            .build_cartesian_2d(0.0..(max * 1.1), (0..n).into_segmented())?;
+        let names = labels.to_vec();
+        chart
+            .configure_mesh()
+            .disable_y_mesh()
+            .x_desc(x_label)
+            .y_labels(n)
+            .y_label_formatter(&|v: &SegmentValue<usize>| match v {
+                SegmentValue::CenterOf(i) => names.get(n - 1 - *i).cloned().unwrap_or_default(),
+                _ => String::new(),
+            })
+            .y_label_style(("sans-serif", 11))
+            .draw()?;
+        chart.draw_series(values.iter().enumerate().map(|(i, v)| {
+            let y = n - 1 - i;
+            let mut bar = Rectangle::new([(0.0, SegmentValue::Exact(y)), (v * 100.0, SegmentValue::Exact(y + 1))], PALETTE[0].filled());
+            bar.set_margin(3, 3, 0, 0);
+            bar
+        }))?;
+        root.present()?;
+    }
+    Ok(svg)
+}
+
+/// A heatmap of a square matrix with values in [0, 1] (row-normalised confusion);
+/// class names label the axes when there are few enough to read.
+pub fn heatmap(title: &str, labels: &[String], rows: &[Vec<f64>]) -> anyhow::Result<String> {
+    let n = rows.len().max(1);
+    let side = 520u32;
+    let label_room = if n <= 30 { 120 } else { 20 };
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (side + label_room + 20, side + label_room + 40)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 16))
+            .margin(10)
+            .x_label_area_size(label_room)
+            .y_label_area_size(label_room)
+            .build_cartesian_2d((0..n).into_segmented(), (0..n).into_segmented())?;
+        // Row t is drawn at y = n-1-t so the first class is at the top.
+        let names = labels.to_vec();
+        // Columns are numbered; rows carry the same number and the class name.
+        let x_label = move |v: &SegmentValue<usize>| match v {
+            SegmentValue::CenterOf(i) if n <= 30 && *i < n => format!("{}", i + 1),
+            _ => String::new(),
+        };
+        let y_label = move |v: &SegmentValue<usize>| match v {
+            SegmentValue::CenterOf(i) if n <= 30 && *i < n => format!("{}. {}", n - i, names.get(n - 1 - *i).cloned().unwrap_or_default()),
+            _ => String::new(),
+        };
+        chart
+            .configure_mesh()
+            .disable_mesh()
+            .x_labels(n.min(30))
+            .y_labels(n.min(30))
+            .x_label_formatter(&x_label)
+            .y_label_formatter(&y_label)
+            .x_label_style(("sans-serif", 10))
+            .y_label_style(("sans-serif", 10))
+            .draw()?;
+        chart.draw_series(rows.iter().enumerate().flat_map(|(t, row)| {
+            row.iter().enumerate().map(move |(p, &v)| {
+                let shade = (255.0 * (1.0 - v.clamp(0.0, 1.0))) as u8;
+                let y = n - 1 - t;
+                Rectangle::new([(SegmentValue::Exact(p), SegmentValue::Exact(y)), (SegmentValue::Exact(p + 1), SegmentValue::Exact(y + 1))], RGBColor(shade, shade, 255).filled())
+            })
+        }))?;
+        root.present()?;
+    }
+    Ok(svg)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

@@ -2,6 +2,7 @@
 pub mod clip_preprocess;
 pub mod formats;
 pub mod image;
+pub mod loader;
 pub mod rng;
 pub mod stanford_dogs;
 pub mod synth;

@@ -43,6 +43,8 @@ pub struct Class {
     pub raw_name: String,
     /// Curated name when the wnid is one of the 120 known breeds, else the raw name.
     pub curated_name: String,
+    /// WordNet's names for the breed ("Maltese dog", "Maltese terrier", ...), if known.
+    pub lemmas: Vec<String>,
 }
 
 impl Class {
@@ -74,10 +76,11 @@ pub fn raw_name(folder: &str) -> String {
     folder.split_once('-').map_or(folder, |(_, name)| name).replace('_', " ")
 }
 
-fn curated_names() -> HashMap<&'static str, &'static str> {
+/// wnid → (curated name, WordNet lemmas).
+fn breed_table() -> HashMap<&'static str, (&'static str, &'static str)> {
     CLASSNAMES_TSV.lines().skip(1).filter_map(|l| {
         let cols: Vec<&str> = l.split('\t').collect();
-        Some((*cols.get(1)?, *cols.get(3)?))
+        Some((*cols.get(1)?, (*cols.get(3)?, *cols.get(4)?)))
     }).collect()
 }
 
@@ -106,14 +109,17 @@ impl StanfordDogs {
         if folders.is_empty() {
             bail!("{} holds no class folders (expected 120 like n02085620-Chihuahua)", images.display());
         }
-        let curated = curated_names();
+        let breeds = breed_table();
         let classes: Vec<Class> = folders
             .iter()
             .map(|f| {
                 let wnid = f.split_once('-').map_or(f.as_str(), |(w, _)| w).to_string();
                 let raw = raw_name(f);
-                let curated_name = curated.get(wnid.as_str()).map_or_else(|| raw.clone(), |c| c.to_string());
-                Class { wnid, folder: f.clone(), raw_name: raw, curated_name }
+                let (curated_name, lemmas) = match breeds.get(wnid.as_str()) {
+                    Some((c, l)) => (c.to_string(), l.split(", ").map(str::to_string).collect()),
+                    None => (raw.clone(), Vec::new()),
+                };
+                Class { wnid, folder: f.clone(), raw_name: raw, curated_name, lemmas }
             })
             .collect();
 
@@ -192,9 +198,11 @@ mod tests {
     #[test]
     fn names_from_folders_and_curated_table() {
         assert_eq!(raw_name("n02085782-Japanese_spaniel"), "Japanese spaniel");
-        let curated = curated_names();
-        assert_eq!(curated.len(), 120);
-        assert_eq!(curated["n02085782"], "Japanese Chin");
+        let breeds = breed_table();
+        let breeds = breed_table();
+        assert_eq!(breeds.len(), 120);
+        assert_eq!(breeds["n02085782"].0, "Japanese Chin");
+        assert_eq!(breeds["n02085936"].1, "Maltese dog, Maltese terrier, Maltese");
     }
 
     #[test]

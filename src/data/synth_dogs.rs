@@ -36,6 +36,11 @@ pub fn class_name(k: usize) -> String {
 /// One image of class `k` as planar RGB floats in [0, 1]; the colour jitters a little.
 pub fn draw(k: usize, size: usize, rng: &mut SplitMix64) -> Vec<f32> {
     let (c, s) = class_parts(k);
+    draw_parts(c, s, size, rng)
+}
+
+/// One image of colour `c` (index into COLOURS) and shape `s` (index into SHAPE_NAMES).
+pub fn draw_parts(c: usize, s: usize, size: usize, rng: &mut SplitMix64) -> Vec<f32> {
     let base = COLOURS[c].1;
     let jitter = [rng.range(-0.08, 0.08), rng.range(-0.08, 0.08), rng.range(-0.08, 0.08)];
     let colour = [0, 1, 2].map(|i| (base[i] + jitter[i]).clamp(0.0, 1.0));
@@ -97,4 +102,22 @@ pub fn write_dataset(root: &Path, spec: &DogsLikeSpec) -> Result<()> {
     let all: Vec<String> = lists[0].0.iter().chain(&lists[1].0).cloned().collect();
     let all_labels: Vec<f64> = lists[0].1.iter().chain(&lists[1].1).copied().collect();
     write_list("file_list.mat", &all, &all_labels)
+}
+
+/// Other words for a demo class, for the prompt search: synonyms of its shape.
+pub fn synonyms(name: &str) -> Vec<String> {
+    const SHAPE_WORDS: [(&str, &[&str]); 6] = [
+        ("circle", &["disc", "round dot", "filled circle"]),
+        ("square", &["block", "box", "filled square"]),
+        ("triangle", &["wedge", "pyramid shape", "three-sided shape"]),
+        ("cross", &["plus sign", "plus shape", "cross mark"]),
+        ("ring", &["hoop", "circle outline", "donut shape"]),
+        ("diamond", &["rhombus", "lozenge", "rotated square"]),
+    ];
+    let Some((colour, shape)) = name.split_once(' ') else { return Vec::new() };
+    SHAPE_WORDS
+        .iter()
+        .find(|(s, _)| *s == shape)
+        .map(|(_, words)| words.iter().map(|w| format!("{colour} {w}")).collect())
+        .unwrap_or_default()
 }

@@ -15,11 +15,92 @@ pub type PlotSink = Arc<Mutex<Vec<(String, String)>>>;
 /// isolates (LRI … PDI) to keep their left-to-right order inside Persian sentences.
 pub fn register(hb: &mut Handlebars, plots: PlotSink, rtl: bool) {
     hb.register_helper("table", Box::new(TableHelper));
-    hb.register_helper("plot", Box::new(PlotHelper { plots }));
+    hb.register_helper("plot", Box::new(PlotHelper { plots: plots.clone() }));
     hb.register_helper("num", Box::new(NumberHelper { percent: false, rtl }));
     hb.register_helper("pct", Box::new(NumberHelper { percent: true, rtl }));
     hb.register_helper("duration", Box::new(DurationHelper { rtl }));
     hb.register_helper("ltr", Box::new(LtrHelper { rtl }));
+    hb.register_helper("delta", Box::new(DeltaHelper { rtl }));
+    hb.register_helper("bar_chart", Box::new(BarChartHelper { plots: plots.clone() }));
+    hb.register_helper("artifact", Box::new(ArtifactHelper { plots }));
+}
+
+/// `{{delta after before}}`: the change of two fractions in percentage points, signed.
+struct DeltaHelper {
+    rtl: bool,
+}
+
+impl HelperDef for DeltaHelper {
+    fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
+        let (a, b) = (param(h, 0, "after")?.as_f64(), param(h, 1, "before")?.as_f64());
+        let text = match (a, b) {
+            (Some(a), Some(b)) => format!("{:+.2}", (a - b) * 100.0),
+            _ => "—".into(),
+        };
+        out.write(&isolate(&text, self.rtl))?;
+        Ok(())
+    }
+}
+
+/// `{{bar_chart exp "table" "label column" "value column" where="column=value" title="..."}}`.
+struct BarChartHelper {
+    plots: PlotSink,
+}
+
+impl HelperDef for BarChartHelper {
+    fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
+        let exp = param(h, 0, "exp")?;
+        let name = param(h, 1, "table")?.as_str().unwrap_or_default();
+        let (label_col, value_col) = (param(h, 2, "label")?.as_str().unwrap_or_default(), param(h, 3, "value")?.as_str().unwrap_or_default());
+        let title = h.hash_get("title").and_then(|v| v.value().as_str()).unwrap_or(name);
+        let filter = h.hash_get("where").and_then(|v| v.value().as_str()).and_then(|w| w.split_once('='));
+        let Some(table) = exp.get("tables").and_then(|t| t.get(name)).and_then(|t| serde_json::from_value::<ResultTable>(t.clone()).ok()) else {
+            out.write(&format!("*(no table `{}`)*\n", escape::markdown(name)))?;
+            return Ok(());
+        };
+        let col = |c: &str| table.columns.iter().position(|x| x.name == c);
+        let (Some(li), Some(vi)) = (col(label_col), col(value_col)) else {
+            out.write("*(the chart's columns are not in the table)*\n")?;
+            return Ok(());
+        };
+        let keep = |row: &Vec<Value>| match filter {
+            Some((c, v)) => col(c).is_some_and(|i| row[i].as_str() == Some(v)),
+            None => true,
+        };
+        let rows: Vec<&Vec<Value>> = table.rows.iter().filter(|r| keep(r)).collect();
+        let labels: Vec<String> = rows.iter().map(|r| r[li].as_str().map_or_else(|| r[li].to_string(), str::to_string)).collect();
+        let values: Vec<f64> = rows.iter().map(|r| r[vi].as_f64().unwrap_or(0.0)).collect();
+        let svg = crate::plots::bar_chart(title, &labels, &values, &format!("{value_col} (%)")).map_err(|e| RenderErrorReason::Other(format!("bar chart {title}: {e}")))?;
+        let id = exp.get("id").and_then(Value::as_str).unwrap_or("exp");
+        let file = format!("{}-{}-bars.svg", slug(id), slug(name));
+        self.plots.lock().unwrap_or_else(|p| p.into_inner()).push((file.clone(), svg));
+        out.write(&format!("![{}](plots/{file})", escape::markdown(title)))?;
+        Ok(())
+    }
+}
+
+/// `{{artifact exp "name" title="..."}}`: an SVG the task wrote, shown like a plot.
+struct ArtifactHelper {
+    plots: PlotSink,
+}
+
+impl HelperDef for ArtifactHelper {
+    fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
+        let exp = param(h, 0, "exp")?;
+        let name = param(h, 1, "name")?.as_str().unwrap_or_default();
+        let title = h.hash_get("title").and_then(|v| v.value().as_str()).unwrap_or(name);
+        let path = exp.get("artifacts").and_then(|a| a.get(name)).and_then(Value::as_str);
+        match path.and_then(|p| std::fs::read_to_string(p).ok()).filter(|s| s.contains("<svg")) {
+            Some(svg) => {
+                let id = exp.get("id").and_then(Value::as_str).unwrap_or("exp");
+                let file = format!("{}-{}.svg", slug(id), slug(name));
+                self.plots.lock().unwrap_or_else(|p| p.into_inner()).push((file.clone(), svg));
+                out.write(&format!("![{}](plots/{file})", escape::markdown(title)))?;
+            }
+            None => out.write(&format!("*({} is not available)*\n", escape::markdown(title)))?,
+        }
+        Ok(())
+    }
 }
 
 const LRI: char = '\u{2066}';

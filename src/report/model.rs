@@ -76,6 +76,8 @@ pub struct ExpModel {
     pub table_order: Vec<String>,
     /// Metric name → points (step, value).
     pub metrics: BTreeMap<String, Vec<(u64, f64)>>,
+    /// Artifact name → its file in the run directory.
+    pub artifacts: BTreeMap<String, String>,
 }
 
 const QUESTION_KEYS: [&str; 6] = ["demo", "q1", "q2", "q3", "q4", "q5"];
@@ -127,6 +129,8 @@ fn question_key(part: &str) -> String {
 
 fn exp_model(store: &Store, run_id: &str, row: ExpRow) -> Result<ExpModel> {
     let tables = store.tables(run_id, &row.exp_id)?;
+    let dir = store.exp_dir(run_id, &row.exp_id);
+    let artifacts = store.artifacts(run_id, &row.exp_id)?.into_iter().map(|(name, file)| (name, dir.join(file).display().to_string())).collect();
     let mut metrics: BTreeMap<String, Vec<(u64, f64)>> = BTreeMap::new();
     for (name, step, value) in store.metrics(run_id, &row.exp_id)? {
         metrics.entry(name).or_default().push((step, value));
@@ -147,5 +151,6 @@ fn exp_model(store: &Store, run_id: &str, row: ExpRow) -> Result<ExpModel> {
         table_order: tables.iter().map(|t| t.name.clone()).collect(),
         tables: tables.into_iter().map(|t| (t.name.clone(), t)).collect(),
         metrics,
+        artifacts,
     })
 }

@@ -19,6 +19,11 @@ use std::time::Instant;
 /// The worker thread's name; panic hooks use it to leave task panics to the runner.
 pub const RUNNER_THREAD: &str = "adaptlab-runner";
 
+/// libtorch's random generator is process-wide: two experiments running at once in one
+/// process (two runs, or tests) would interleave their draws and break "same seed, same
+/// result". Seeding and running a task happen under this lock.
+static TORCH_RNG: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
 #[derive(Debug, Clone, Default)]
 pub struct RunOptions {
     /// Run only these ids (and what they need); empty = the whole suite.
@@ -159,9 +164,13 @@ fn run_one(exp: &Experiment, hash: &str, force: bool, rec: &Recorder, cancel: &C
         }
     }
     rec.record(Event::ExperimentStarted { exp: exp_id.clone(), spec_hash: hash.into(), device: device::name(device) });
+    let _rng = TORCH_RNG.lock().unwrap_or_else(|p| p.into_inner());
     tch::manual_seed(exp.seed as i64);
-    let out_dir = rec.with_store(|s, run| s.exp_dir(run, &exp.id));
-    let ctx = TaskContext::new(&exp.id, exp.seed, device, rec, cancel, out_dir);
+    let (out_dir, inputs) = rec.with_store(|s, run| {
+        let inputs = exp.needs.iter().map(|n| (n.clone(), s.exp_dir(run, n))).collect();
+        (s.exp_dir(run, &exp.id), inputs)
+    });
+    let ctx = TaskContext::new(&exp.id, exp.seed, device, rec, cancel, out_dir).with_inputs(inputs);
     let started = Instant::now();
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| tasks::run(exp, &ctx)));
     match result {

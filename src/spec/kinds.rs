@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 #[serde(rename_all = "snake_case")]
 pub enum TaskKind {
     Smoke,
+    ClipPretrain,
     PemCompose,
     Moco,
     ClipZeroShot,
@@ -32,15 +33,17 @@ pub struct KindInfo {
 pub const KINDS: &[KindInfo] = &[
     KindInfo { kind: TaskKind::Smoke, name: "smoke", question: None, implemented: true,
         summary: "small CNN on generated shapes; checks the whole pipeline on CPU" },
+    KindInfo { kind: TaskKind::ClipPretrain, name: "clip_pretrain", question: Some(3), implemented: true,
+        summary: "demo: a tiny CLIP trained on generated captioned images" },
     KindInfo { kind: TaskKind::PemCompose, name: "pem_compose", question: Some(1), implemented: false,
         summary: "LoRA / (IA)^3 addition and negation experiments" },
     KindInfo { kind: TaskKind::Moco, name: "moco", question: Some(2), implemented: false,
         summary: "MoCo pre-training: momentum and queue-size studies" },
-    KindInfo { kind: TaskKind::ClipZeroShot, name: "clip_zero_shot", question: Some(3), implemented: false,
+    KindInfo { kind: TaskKind::ClipZeroShot, name: "clip_zero_shot", question: Some(3), implemented: true,
         summary: "CLIP zero-shot accuracy on Stanford Dogs" },
-    KindInfo { kind: TaskKind::ClipTemplates, name: "clip_templates", question: Some(3), implemented: false,
+    KindInfo { kind: TaskKind::ClipTemplates, name: "clip_templates", question: Some(3), implemented: true,
         summary: "prompt-template study" },
-    KindInfo { kind: TaskKind::ClipPerClass, name: "clip_per_class", question: Some(3), implemented: false,
+    KindInfo { kind: TaskKind::ClipPerClass, name: "clip_per_class", question: Some(3), implemented: true,
         summary: "per-class metrics and worst-class prompt search" },
     KindInfo { kind: TaskKind::ClipClassEmbedding, name: "clip_class_embedding", question: Some(3), implemented: false,
         summary: "a trainable embedding per class" },

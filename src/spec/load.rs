@@ -3,7 +3,7 @@ use super::hint::closest;
 use super::kinds::{TaskKind, KINDS};
 use super::locate::{Loc, LocationIndex};
 use super::model::{DeviceSpec, Experiment, Part, Suite, TaskParams};
-use super::params::{SmokeParams, Validate, Violations};
+use super::params::{ClipEvalParams, ClipPretrainParams, SmokeParams, Validate, Violations};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -226,12 +226,21 @@ fn parse_device(text: &str, path: &str, errors: &mut Errors) -> DeviceSpec {
 
 /// Deserializes and range-checks the params of `kind`; errors point into the params block.
 fn typed_params(kind: TaskKind, value: &serde_norway::Value, path: &str, errors: &mut Errors) -> Option<TaskParams> {
-    let value = match value {
+    let mut value = match value {
         serde_norway::Value::Null => serde_norway::Value::Mapping(Default::default()),
         v => v.clone(),
     };
+    // YAML merge keys (`<<: *anchor`) let experiments share params.
+    if let Err(e) = value.apply_merge() {
+        errors.value(path, format!("cannot merge `<<` keys: {e}"), Some("`<<` must refer to a mapping (an anchor like `&common`)".into()));
+        return None;
+    }
     match kind {
         TaskKind::Smoke => typed::<SmokeParams>(value, path, errors).map(TaskParams::Smoke),
+        TaskKind::ClipPretrain => typed::<ClipPretrainParams>(value, path, errors).map(TaskParams::ClipPretrain),
+        TaskKind::ClipZeroShot | TaskKind::ClipTemplates | TaskKind::ClipPerClass => {
+            typed::<ClipEvalParams>(value, path, errors).map(TaskParams::ClipEval)
+        }
         _ => match serde_json::to_value(&value) {
             Ok(json) => Some(TaskParams::NotImplemented(json)),
             Err(e) => {

@@ -1,6 +1,6 @@
 //! The validated suite: what the runner executes and the store snapshots.
 use super::kinds::TaskKind;
-use super::params::SmokeParams;
+use super::params::{ClipEvalParams, ClipPretrainParams, SmokeParams};
 use serde::Serialize;
 
 #[derive(Debug, Clone)]
@@ -58,6 +58,8 @@ impl Experiment {
 #[derive(Debug, Clone, PartialEq)]
 pub enum TaskParams {
     Smoke(SmokeParams),
+    ClipPretrain(ClipPretrainParams),
+    ClipEval(ClipEvalParams),
     NotImplemented(serde_json::Value),
 }
 
@@ -65,6 +67,8 @@ impl TaskParams {
     pub fn to_json(&self) -> serde_json::Value {
         match self {
             TaskParams::Smoke(p) => to_json(p),
+            TaskParams::ClipPretrain(p) => to_json(p),
+            TaskParams::ClipEval(p) => to_json(p),
             TaskParams::NotImplemented(v) => v.clone(),
         }
     }

@@ -98,3 +98,95 @@ impl Validate for SmokeParams {
         v.range("width", self.width, 2, 256);
     }
 }
+
+/// `clip_pretrain` (demo only): a tiny CLIP trained contrastively on generated,
+/// captioned colour-shape images, so the Q3 pipeline runs with no downloads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClipPretrainParams {
+    pub steps: u32,
+    /// Captioned images per step (distinct colour-shape pairs, at most 48).
+    pub batch_size: u32,
+    pub lr: f64,
+    pub image_size: u32,
+    pub embed_dim: u32,
+}
+
+impl Default for ClipPretrainParams {
+    fn default() -> Self {
+        Self { steps: 300, batch_size: 32, lr: 2e-3, image_size: 64, embed_dim: 64 }
+    }
+}
+
+impl Validate for ClipPretrainParams {
+    fn validate(&self, v: &mut Violations) {
+        v.range("steps", self.steps, 1, 1_000_000);
+        v.range("batch_size", self.batch_size, 2, 48);
+        v.positive("lr", self.lr, 1.0);
+        v.range("image_size", self.image_size, 32, 256);
+        v.range("embed_dim", self.embed_dim, 8, 1024);
+    }
+}
+
+/// Parameters shared by the CLIP evaluation tasks (zero-shot, template study,
+/// per-class analysis).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClipEvalParams {
+    /// `NAME:TAG` of an open_clip model (`convnext_base_w:laion2b_s13b_b82k_augreg`), or
+    /// `demo` for the tiny CLIP an experiment in `needs` trained.
+    pub model: String,
+    /// A local weights file instead of the hub's (`open_clip_model.safetensors` or `.bin`).
+    pub weights: Option<String>,
+    /// `stanford-dogs` (under $ADAPTLAB_CACHE/datasets), `demo` (generated), or a path.
+    pub dataset: String,
+    pub split: crate::data::stanford_dogs::Split,
+    pub class_names: crate::data::stanford_dogs::ClassNames,
+    /// The prompt; `{}` is replaced by the class name.
+    pub template: String,
+    /// Templates of the study (b); empty means the built-in study set.
+    pub templates: Vec<String>,
+    /// Fraction of each training class held out to choose prompts in (c).
+    pub holdout: f64,
+    pub batch_size: u32,
+    /// fp32, or fp16 / bf16 (CUDA only).
+    pub precision: String,
+}
+
+impl Default for ClipEvalParams {
+    fn default() -> Self {
+        Self {
+            model: "demo".into(),
+            weights: None,
+            dataset: "demo".into(),
+            split: crate::data::stanford_dogs::Split::Test,
+            class_names: crate::data::stanford_dogs::ClassNames::Curated,
+            template: "a photo of a {}, a type of dog.".into(),
+            templates: Vec::new(),
+            holdout: 0.2,
+            batch_size: 32,
+            precision: "fp32".into(),
+        }
+    }
+}
+
+impl Validate for ClipEvalParams {
+    fn validate(&self, v: &mut Violations) {
+        if !self.template.contains("{}") {
+            v.push("template", format!("the template `{}` has no `{{}}` for the class name", self.template), Some("write e.g. \"a photo of a {}.\"".into()));
+        }
+        if let Some(bad) = self.templates.iter().find(|t| !t.contains("{}")) {
+            v.push("templates", format!("the template `{bad}` has no `{{}}` for the class name"), None);
+        }
+        if self.model != "demo" && !self.model.contains(':') && self.weights.is_none() {
+            v.push("model", format!("`{}` names no pretrained tag", self.model), Some("write NAME:TAG, e.g. convnext_base_w:laion2b_s13b_b82k_augreg, or give `weights: FILE`".into()));
+        }
+        if !(self.holdout > 0.0 && self.holdout < 1.0) {
+            v.push("holdout", format!("`holdout` is {}, it must be between 0 and 1", self.holdout), None);
+        }
+        v.range("batch_size", self.batch_size, 1, 4096);
+        if !["fp32", "fp16", "bf16"].contains(&self.precision.as_str()) {
+            v.push("precision", format!("`{}` is not a precision", self.precision), Some("use fp32, fp16 or bf16".into()));
+        }
+    }
+}

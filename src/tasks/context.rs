@@ -4,7 +4,8 @@
 use crate::events::{CancelToken, Cancelled, Event, LogLevel, StageState};
 use crate::results::ResultTable;
 use anyhow::{Context as _, Result};
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 
 /// Where events go; the runner's implementation persists them and forwards them to the UI.
 pub trait EventSink: Send + Sync {
@@ -18,11 +19,50 @@ pub struct TaskContext<'a> {
     sink: &'a dyn EventSink,
     cancel: &'a CancelToken,
     out_dir: PathBuf,
+    /// Output directories of the experiments this one `needs`, by id.
+    inputs: HashMap<String, PathBuf>,
 }
 
 impl<'a> TaskContext<'a> {
     pub fn new(exp_id: &str, seed: u64, device: tch::Device, sink: &'a dyn EventSink, cancel: &'a CancelToken, out_dir: PathBuf) -> Self {
-        Self { exp_id: exp_id.to_string(), seed, device, sink, cancel, out_dir }
+        Self { exp_id: exp_id.to_string(), seed, device, sink, cancel, out_dir, inputs: HashMap::new() }
+    }
+
+    pub fn with_inputs(mut self, inputs: HashMap<String, PathBuf>) -> Self {
+        self.inputs = inputs;
+        self
+    }
+
+    /// A file another experiment (one this one `needs`) wrote as an artifact.
+    pub fn input_file(&self, exp_id: &str, file_name: &str) -> Result<PathBuf> {
+        let dir = self.inputs.get(exp_id).with_context(|| format!("experiment `{exp_id}` is not among this experiment's `needs`"))?;
+        let path = dir.join(file_name);
+        anyhow::ensure!(path.is_file(), "`{exp_id}` did not produce {file_name} (looked in {})", dir.display());
+        Ok(path)
+    }
+
+    /// The id of a needed experiment that produced `file_name`.
+    pub fn input_with_file(&self, file_name: &str) -> Option<String> {
+        let mut ids: Vec<&String> = self.inputs.keys().collect();
+        ids.sort();
+        ids.into_iter().find(|id| self.inputs[*id].join(file_name).is_file()).cloned()
+    }
+
+    /// Writes an artifact through `write` (given the final path's temporary sibling),
+    /// then moves it into place and announces it; for files written by other libraries.
+    pub fn artifact_with(&self, name: &str, file_name: &str, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+        std::fs::create_dir_all(&self.out_dir)?;
+        // Keep the extension: writers such as tch pick the format from it.
+        let tmp = self.out_dir.join(format!(".tmp-{file_name}"));
+        write(&tmp).with_context(|| format!("writing artifact {name}"))?;
+        std::fs::rename(&tmp, self.out_dir.join(file_name)).with_context(|| format!("saving artifact {name}"))?;
+        self.emit(Event::Artifact { exp: self.exp_id.clone(), name: name.into(), file: file_name.into() });
+        Ok(())
+    }
+
+    /// Where this experiment's own files go (for large outputs written in pieces).
+    pub fn out_dir(&self) -> &Path {
+        &self.out_dir
     }
 
     fn emit(&self, event: Event) {

@@ -1,5 +1,6 @@
 //! One task per homework part: spec params in, events and result tables out.
 pub mod context;
+pub mod q3;
 pub mod smoke;
 
 use crate::spec::{Experiment, TaskKind, TaskParams};
@@ -14,6 +15,7 @@ pub struct NotImplemented(pub TaskKind);
 pub fn code_version(kind: TaskKind) -> u32 {
     match kind {
         TaskKind::Smoke => 2,
+        TaskKind::ClipPretrain | TaskKind::ClipZeroShot | TaskKind::ClipTemplates | TaskKind::ClipPerClass => 1,
         _ => 0,
     }
 }
@@ -21,6 +23,13 @@ pub fn code_version(kind: TaskKind) -> u32 {
 pub fn run(exp: &Experiment, ctx: &TaskContext) -> anyhow::Result<()> {
     match &exp.params {
         TaskParams::Smoke(p) => smoke::run(p, ctx),
+        TaskParams::ClipPretrain(p) => q3::pretrain::run(p, ctx),
+        TaskParams::ClipEval(p) => match exp.task {
+            TaskKind::ClipZeroShot => q3::zero_shot::run(p, ctx),
+            TaskKind::ClipTemplates => q3::template_study::run(p, ctx),
+            TaskKind::ClipPerClass => q3::per_class::run(p, ctx),
+            other => Err(NotImplemented(other).into()),
+        },
         TaskParams::NotImplemented(_) => Err(NotImplemented(exp.task).into()),
     }
 }

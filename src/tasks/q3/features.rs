@@ -1,0 +1,106 @@
+//! Image features of a data split, computed once per (model weights, split, transform,
+//! file list) and cached, so the template study, the per-class analysis and re-runs
+//! reuse them; and class text embeddings from prompt templates.
+use super::model::LoadedClip;
+use crate::data::clip_preprocess::ClipPreprocess;
+use crate::data::loader::load_images;
+use crate::data::stanford_dogs::Item;
+use crate::nn::clip::{normalize, Clip};
+use crate::tasks::TaskContext;
+use crate::tokenize::ClipTokenizer;
+use anyhow::{Context, Result};
+use serde_json::json;
+use tch::{Kind, Tensor};
+
+pub struct ImageFeatures {
+    /// [n, embed] float32 on the CPU, not normalised; rows follow `labels`.
+    pub features: Tensor,
+    pub labels: Vec<i64>,
+    /// For each row, the position of its image in the item list.
+    pub rows: Vec<i64>,
+    /// Images that could not be read: (path, reason).
+    pub skipped: Vec<(String, String)>,
+}
+
+pub fn image_features(model: &LoadedClip, items: &[Item], dataset_id: &str, batch_size: usize, precision: &str, ctx: &TaskContext) -> Result<ImageFeatures> {
+    let pre = ClipPreprocess::new(model.clip.cfg.vision.image_size as usize);
+    let files: Vec<String> = items.iter().map(|i| i.path.display().to_string()).collect();
+    let key = crate::cache::key(&json!({
+        "kind": "clip-image-features-v2",
+        "model": model.id,
+        "weights": model.weights_sha,
+        "dataset": dataset_id,
+        "transform": {"pipeline": "open_clip-eval", "size": pre.size, "mean": pre.mean, "std": pre.std},
+        "files": crate::cache::key(&json!(files)),
+        "precision": precision,
+    }));
+    let entry = crate::cache::entry("features", &key);
+    if entry.exists() {
+        let (tensors, meta) = entry.load()?;
+        let get = |n: &str| tensors.iter().find(|(k, _)| k == n).map(|(_, t)| t.shallow_clone()).with_context(|| format!("cached features lack `{n}`"));
+        let labels = Vec::<i64>::try_from(get("labels")?)?;
+        let rows = Vec::<i64>::try_from(get("rows")?)?;
+        let skipped = serde_json::from_value(meta["skipped"].clone()).unwrap_or_default();
+        ctx.log(format!("reused cached image features of {} images ({})", labels.len(), &key[..12]));
+        return Ok(ImageFeatures { features: get("features")?, labels, rows, skipped });
+    }
+    let paths = items.iter().map(|i| i.path.clone()).collect();
+    let mut loader = load_images(paths, pre, batch_size, 3);
+    let mut chunks = Vec::new();
+    let mut labels = Vec::with_capacity(items.len());
+    let mut rows = Vec::with_capacity(items.len());
+    let mut done = 0u64;
+    for batch in loader.by_ref() {
+        ctx.check_cancelled()?;
+        let feats = {
+            let _guard = tch::no_grad_guard();
+            let x = batch.pixels.to_device(ctx.device);
+            encode_images(&model.clip, &x, precision, ctx.device).to_kind(Kind::Float).to_device(tch::Device::Cpu)
+        };
+        chunks.push(feats);
+        labels.extend(batch.indices.iter().map(|&i| items[i].label as i64));
+        rows.extend(batch.indices.iter().map(|&i| i as i64));
+        done += batch.indices.len() as u64;
+        ctx.progress(done, items.len() as u64, "images");
+    }
+    let skipped: Vec<(String, String)> = loader.skipped().into_iter().map(|(p, e)| (p.display().to_string(), e)).collect();
+    for (path, reason) in &skipped {
+        ctx.warn(format!("skipped unreadable image {path}: {reason}"));
+    }
+    anyhow::ensure!(!chunks.is_empty(), "no image of the split could be read ({} skipped)", skipped.len());
+    let features = Tensor::cat(&chunks, 0);
+    let (label_tensor, row_tensor) = (Tensor::from_slice(&labels), Tensor::from_slice(&rows));
+    entry.save(&[("features", &features), ("labels", &label_tensor), ("rows", &row_tensor)], &json!({"skipped": skipped, "count": labels.len()}))?;
+    Ok(ImageFeatures { features, labels, rows, skipped })
+}
+
+/// The image tower in the requested precision (reduced precision through autocast on CUDA).
+fn encode_images(clip: &Clip, x: &Tensor, precision: &str, device: tch::Device) -> Tensor {
+    if device.is_cuda() && precision != "fp32" {
+        tch::autocast(true, || clip.encode_image(x))
+    } else {
+        clip.encode_image(x)
+    }
+}
+
+/// Unit-length class embeddings [classes, embed]: each class's prompts from `templates`
+/// encoded, normalised, averaged and normalised again (the CLIP-paper ensemble).
+pub fn class_embeddings(clip: &Clip, names: &[String], templates: &[String], device: tch::Device) -> Tensor {
+    let _guard = tch::no_grad_guard();
+    let tokenizer = ClipTokenizer::get();
+    let rows: Vec<Tensor> = names
+        .iter()
+        .map(|name| {
+            let prompts: Vec<String> = templates.iter().map(|t| super::templates::fill(t, name)).collect();
+            let tokens = tokenizer.tokenize_batch(&prompts).to_device(device);
+            let per_prompt = normalize(&clip.encode_text(&tokens).to_kind(Kind::Float));
+            normalize(&per_prompt.mean_dim(0, false, Kind::Float))
+        })
+        .collect();
+    Tensor::stack(&rows, 0).to_device(tch::Device::Cpu)
+}
+
+/// Scores [images, classes] from features and class embeddings.
+pub fn similarities(features: &Tensor, classes: &Tensor) -> Tensor {
+    normalize(features).matmul(&classes.transpose(0, 1))
+}

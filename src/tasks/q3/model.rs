@@ -1,0 +1,77 @@
+//! Which CLIP to load: the demo's tiny CLIP (from an experiment this one needs), a local
+//! weights file, or an open_clip pretrained tag found in the Hugging Face hub cache.
+use crate::nn::clip::{Clip, ClipConfig};
+use crate::nn::weights::{load_strict, read_checkpoint};
+use crate::spec::params::ClipEvalParams;
+use crate::tasks::TaskContext;
+use anyhow::{bail, Context, Result};
+use std::path::{Path, PathBuf};
+use tch::nn::VarStore;
+
+/// Files the demo pretraining writes and the evaluation tasks read.
+pub const DEMO_WEIGHTS: &str = "clip.safetensors";
+pub const DEMO_CONFIG: &str = "clip_config.json";
+
+pub struct LoadedClip {
+    pub clip: Clip,
+    pub vs: VarStore,
+    /// Stable identity for caches: architecture + weights hash.
+    pub id: String,
+    pub weights_sha: String,
+}
+
+/// The hub repository of an open_clip pretrained tag (open_clip `pretrained.py`).
+pub fn hub_repo(name: &str, tag: &str) -> Option<&'static str> {
+    Some(match (name, tag) {
+        ("convnext_base_w", "laion2b_s13b_b82k") => "laion/CLIP-convnext_base_w-laion2B-s13B-b82K",
+        ("convnext_base_w", "laion2b_s13b_b82k_augreg") => "laion/CLIP-convnext_base_w-laion2B-s13B-b82K-augreg",
+        ("convnext_xxlarge", "laion2b_s34b_b82k_augreg") => "laion/CLIP-convnext_xxlarge-laion2B-s34B-b82K-augreg",
+        ("convnext_xxlarge", "laion2b_s34b_b82k_augreg_rewind") => "laion/CLIP-convnext_xxlarge-laion2B-s34B-b82K-augreg-rewind",
+        ("convnext_xxlarge", "laion2b_s34b_b82k_augreg_soup") => "laion/CLIP-convnext_xxlarge-laion2B-s34B-b82K-augreg-soup",
+        _ => return None,
+    })
+}
+
+/// A weights file of `repo` already in the hub cache (any snapshot).
+pub fn find_in_hub_cache(hub: &Path, repo: &str) -> Option<PathBuf> {
+    let snapshots = hub.join(format!("models--{}", repo.replace('/', "--"))).join("snapshots");
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(snapshots).ok()?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    dirs.sort();
+    dirs.iter().rev().find_map(|d| {
+        ["open_clip_model.safetensors", "open_clip_pytorch_model.bin"].iter().map(|f| d.join(f)).find(|p| p.is_file())
+    })
+}
+
+pub fn load(params: &ClipEvalParams, ctx: &TaskContext) -> Result<LoadedClip> {
+    let (cfg, weights) = if params.model == "demo" {
+        let source = ctx.input_with_file(DEMO_WEIGHTS).context("`model: demo` needs an experiment of task `clip_pretrain` in `needs`")?;
+        let cfg: ClipConfig = serde_json::from_str(&std::fs::read_to_string(ctx.input_file(&source, DEMO_CONFIG)?)?).context("reading the demo CLIP's config")?;
+        (cfg, ctx.input_file(&source, DEMO_WEIGHTS)?)
+    } else {
+        let (name, tag) = params.model.split_once(':').unwrap_or((params.model.as_str(), ""));
+        let cfg = ClipConfig::preset(name).with_context(|| format!("unknown model `{name}`; known: {}", ClipConfig::PRESETS.join(", ")))?;
+        let weights = match &params.weights {
+            Some(file) => PathBuf::from(file),
+            None => {
+                let repo = hub_repo(name, tag).with_context(|| format!("no known hub repository for `{name}:{tag}`; give `weights: FILE`"))?;
+                let hub = crate::paths::hf_hub_cache();
+                match find_in_hub_cache(&hub, repo) {
+                    Some(p) => p,
+                    None => bail!(
+                        "the weights of {name}:{tag} are not in the Hugging Face cache {} (repository {repo}); \
+                         download them with `adaptlab fetch clip {name}:{tag}`, or set `weights:` to a local file",
+                        hub.display()
+                    ),
+                }
+            }
+        };
+        (cfg, weights)
+    };
+    let mut vs = VarStore::new(ctx.device);
+    let clip = Clip::new(&vs.root(), &cfg);
+    let tensors = read_checkpoint(&weights)?;
+    load_strict(&mut vs, tensors, &weights.display().to_string())?;
+    vs.freeze();
+    let weights_sha = crate::cache::file_sha256(&weights)?;
+    Ok(LoadedClip { id: format!("{}@{}", cfg.name, &weights_sha[..16]), clip, vs, weights_sha })
+}

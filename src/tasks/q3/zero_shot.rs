@@ -1,0 +1,42 @@
+//! `clip_zero_shot` (Q3a): classify the split's images by their similarity to one
+//! prompt per class; top-1, top-5, mean per-class accuracy and per-class metrics.
+use super::eval::{evaluate, per_class_table};
+use super::features::{class_embeddings, image_features, similarities};
+use super::{dataset, model};
+use crate::results::{ColumnKind, ResultTable};
+use crate::spec::params::ClipEvalParams;
+use crate::tasks::TaskContext;
+use anyhow::Result;
+use serde_json::json;
+
+pub fn run(p: &ClipEvalParams, ctx: &TaskContext) -> Result<()> {
+    let model = ctx.stage("load model", || model::load(p, ctx))?;
+    let (data, dataset_id) = ctx.stage("open data set", || dataset::open(&p.dataset, p.split))?;
+    let names = data.names(p.class_names);
+    ctx.log(format!("{} images of {} classes ({:?} split), model {}", data.items.len(), names.len(), p.split, model.id));
+    let feats = ctx.stage("image features", || image_features(&model, &data.items, &dataset_id, p.batch_size as usize, &p.precision, ctx))?;
+    let classes = ctx.stage("text embeddings", || Ok(class_embeddings(&model.clip, &names, &[p.template.clone()], ctx.device)))?;
+    ctx.stage("evaluate", || {
+        let e = evaluate(&similarities(&feats.features, &classes), &feats.labels, names.len());
+        let mut summary = ResultTable::new(
+            "summary",
+            "Zero-shot accuracy",
+            &[("model", ColumnKind::Text), ("prompt", ColumnKind::Text), ("images", ColumnKind::Integer), ("skipped", ColumnKind::Integer),
+              ("top-1", ColumnKind::Percent), ("top-5", ColumnKind::Percent), ("mean per-class", ColumnKind::Percent)],
+        );
+        summary.push(vec![json!(p.model), json!(p.template), json!(feats.labels.len()), json!(feats.skipped.len()), json!(e.top1), json!(e.top5), json!(e.mean_per_class)]);
+        ctx.table(summary);
+        ctx.table(per_class_table(&e, &names));
+        ctx.value("top1", e.top1);
+        ctx.value("top5", e.top5);
+        ctx.value("mean_per_class", e.mean_per_class);
+        ctx.value("images", feats.labels.len());
+        ctx.value("skipped_images", feats.skipped.len());
+        ctx.value("classes", names.len());
+        ctx.value("chance", 1.0 / names.len().max(1) as f64);
+        ctx.value("model", p.model.clone());
+        ctx.value("template", p.template.clone());
+        ctx.log(format!("top-1 {:.2}%, top-5 {:.2}%", e.top1 * 100.0, e.top5 * 100.0));
+        Ok(())
+    })
+}

@@ -1,0 +1,73 @@
+//! Question 3 end to end on the demo: a tiny CLIP is trained, then zero-shot, the
+//! template study and the per-class analysis run on the generated Stanford-Dogs-format
+//! data; features are cached and reused; the report shows the section with its charts.
+mod common;
+use adaptlab::events::{Event, RunStatus};
+use adaptlab::report::{self, Lang};
+use adaptlab::run::RunOptions;
+use adaptlab::spec::parse_suite;
+use adaptlab::store::Store;
+
+const SUITE: &str = r#"
+name: q3
+defaults: { seed: 5, device: cpu }
+experiments:
+  - id: clip
+    part: q3
+    task: clip_pretrain
+    params: { steps: 60, batch_size: 24, lr: 0.003, image_size: 48, embed_dim: 32 }
+  - id: zs
+    part: q3a
+    task: clip_zero_shot
+    needs: [clip]
+    params: &p { model: demo, dataset: demo, template: "a photo of a {}." }
+  - id: tpl
+    part: q3b
+    task: clip_templates
+    needs: [clip]
+    params: { <<: *p, templates: ["generic | {}", "domain | a drawing of a {}."] }
+  - id: pc
+    part: q3c
+    task: clip_per_class
+    needs: [clip]
+    params: *p
+"#;
+
+fn value(events: &[Event], exp: &str, name: &str) -> f64 {
+    common::value(events, exp, name).and_then(|v| v.as_f64()).unwrap_or_else(|| panic!("{exp} has no numeric value {name}"))
+}
+
+#[test]
+fn demo_chain_runs_caches_features_and_reports() {
+    let home = tempfile::tempdir().unwrap();
+    // The data set and feature caches go under ADAPTLAB_CACHE; this binary has one test.
+    std::env::set_var("ADAPTLAB_CACHE", home.path().join("cache"));
+    let suite = parse_suite(SUITE, "q3.yaml").unwrap();
+    let (events, outcome) = common::run_all(suite, RunOptions::default(), home.path());
+    let failures: Vec<&Event> = events.iter().filter(|e| matches!(e, Event::Failed { .. })).collect();
+    assert_eq!(outcome.status, RunStatus::Finished, "{failures:?}");
+
+    let (top1, top5, chance) = (value(&events, "zs", "top1"), value(&events, "zs", "top5"), value(&events, "zs", "chance"));
+    assert!((0.0..=1.0).contains(&top1) && top5 >= top1, "top-1 {top1}, top-5 {top5}");
+    assert!(top1 > chance, "even 60 steps of contrastive training beat guessing: {top1} vs {chance}");
+    assert_eq!(value(&events, "zs", "images"), 240.0);
+    // The template study and the per-class analysis reuse (a)'s cached test features.
+    let reused = events.iter().filter(|e| matches!(e, Event::Log { exp, line, .. } if (exp == "tpl" || exp == "pc") && line.starts_with("reused cached image features"))).count();
+    assert!(reused >= 2, "cached features were reused {reused} times");
+    // The per-class analysis measures its prompt choice once on test and reports it.
+    let before = value(&events, "pc", "worst_f1_before");
+    let after = value(&events, "pc", "worst_f1_after");
+    assert!((value(&events, "pc", "worst_f1_change") - (after - before)).abs() < 1e-12);
+    assert_eq!(value(&events, "pc", "heldout_images"), 96.0, "20% of each class's 40 training images");
+
+    let store = Store::open(home.path()).unwrap();
+    let out = home.path().join("report");
+    let written = report::render_run(&store, &outcome.run_id, Lang::En, &out).unwrap();
+    let md = std::fs::read_to_string(written.markdown).unwrap();
+    for needle in ["**(a) Zero-shot accuracy.**", "**(b) Prompt templates.**", "**(c) Per-class metrics.**", "plots/tpl-templates-bars.svg", "plots/pc-confusion.svg"] {
+        assert!(md.contains(needle), "the report lacks {needle}");
+    }
+    assert!(out.join("plots/pc-confusion.svg").is_file());
+    let fa = report::render_run(&store, &outcome.run_id, Lang::Fa, &home.path().join("fa")).unwrap();
+    assert!(std::fs::read_to_string(fa.markdown).unwrap().contains("(الف) دقت بدون نمونه"));
+}
