@@ -99,11 +99,41 @@ pub enum Command {
         #[command(subcommand)]
         command: RunsCommand,
     },
+    /// CLIP tools.
+    Clip {
+        #[command(subcommand)]
+        command: ClipCommand,
+    },
     /// Show libtorch, CUDA, threads, directories, and which weights and data sets are present.
     Doctor {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ClipCommand {
+    /// Zero-shot classification of images among the given labels.
+    Classify {
+        /// NAME:TAG of an open_clip model (e.g. convnext_base_w:laion2b_s13b_b82k_augreg),
+        /// NAME with --weights, or `demo` with the clip.safetensors of a demo run.
+        #[arg(long)]
+        model: String,
+        /// A local weights file (open_clip_model.safetensors or open_clip_pytorch_model.bin).
+        #[arg(long, value_name = "FILE")]
+        weights: Option<PathBuf>,
+        /// A candidate label; repeat for each.
+        #[arg(long = "label", value_name = "L", required = true)]
+        labels: Vec<String>,
+        /// The prompt; {} is replaced by the label.
+        #[arg(long, default_value = "a photo of a {}.")]
+        template: String,
+        /// Print [{"image": path, "probs": {label: p}}] as JSON.
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true, value_name = "IMAGE")]
+        images: Vec<PathBuf>,
     },
 }
 

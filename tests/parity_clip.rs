@@ -82,3 +82,32 @@ fn loading_is_strict_and_names_the_problem() {
 fn convnext_xxlarge_matches_open_clip() {
     check_model("convnext_xxlarge");
 }
+
+/// `adaptlab clip classify` on the random full-size model and two photographs gives
+/// open_clip's label probabilities (preprocessing, tokenizer and both towers together).
+#[test]
+fn clip_classify_matches_open_clip() {
+    let dir = reference_dir("convnext_base_w");
+    let expected: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(dir.join("classify.json")).unwrap()).unwrap();
+    let labels: Vec<&str> = expected["labels"].as_array().unwrap().iter().map(|l| l.as_str().unwrap()).collect();
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_adaptlab"));
+    cmd.args(["clip", "classify", "--model", "convnext_base_w", "--weights"]).arg(dir.join("open_clip_model.safetensors"));
+    cmd.args(["--template", expected["template"].as_str().unwrap(), "--json"]);
+    for l in &labels {
+        cmd.args(["--label", l]);
+    }
+    cmd.arg(dir.join("china.jpg")).arg(dir.join("flower.jpg"));
+    cmd.env("ADAPTLAB_CACHE", dir.join("cache"));
+    let out = cmd.output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let ours: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    for (mine, theirs) in ours.as_array().unwrap().iter().zip(expected["results"].as_array().unwrap()) {
+        assert!(mine["image"].as_str().unwrap().ends_with(theirs["image"].as_str().unwrap()));
+        let total: f64 = labels.iter().map(|l| mine["probs"][l].as_f64().unwrap()).sum();
+        assert!((total - 1.0).abs() < 1e-5);
+        for l in &labels {
+            let (a, b) = (mine["probs"][l].as_f64().unwrap(), theirs["probs"][l].as_f64().unwrap());
+            assert!((a - b).abs() < 1e-4, "{l}: adaptlab {a} vs open_clip {b}");
+        }
+    }
+}

@@ -57,6 +57,34 @@ def main(model_name: str, out: Path) -> None:
         },
         str(out / "reference.safetensors"),
     )
+    classify_reference(model, model_name, out)
+
+
+CLASSIFY_LABELS = ["dog", "temple", "flower", "red car"]
+CLASSIFY_TEMPLATE = "a photo of a {}."
+
+
+def classify_reference(model, model_name: str, out: Path) -> None:
+    """Label probabilities for two photographs, as `adaptlab clip classify` reports them."""
+    import json
+    import shutil
+
+    import sklearn.datasets
+    from PIL import Image
+
+    images = Path(sklearn.datasets.__file__).parent / "images"
+    preprocess = open_clip.image_transform(model.visual.image_size[0], is_train=False)
+    tokens = open_clip.get_tokenizer(model_name)([CLASSIFY_TEMPLATE.format(l) for l in CLASSIFY_LABELS])
+    result = []
+    with torch.no_grad():
+        text = torch.nn.functional.normalize(model.encode_text(tokens), dim=-1)
+        for name in ["china.jpg", "flower.jpg"]:
+            shutil.copy(images / name, out / name)
+            pixels = preprocess(Image.open(images / name)).unsqueeze(0)
+            img = torch.nn.functional.normalize(model.encode_image(pixels), dim=-1)
+            probs = (model.logit_scale.exp() * img @ text.T).softmax(dim=-1)[0].tolist()
+            result.append({"image": name, "probs": dict(zip(CLASSIFY_LABELS, probs))})
+    (out / "classify.json").write_text(json.dumps({"labels": CLASSIFY_LABELS, "template": CLASSIFY_TEMPLATE, "results": result}))
 
 
 if __name__ == "__main__":

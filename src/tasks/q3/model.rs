@@ -42,24 +42,38 @@ pub fn find_in_hub_cache(hub: &Path, repo: &str) -> Option<PathBuf> {
     })
 }
 
+/// For an experiment: the demo weights come from the experiment in `needs` that wrote them.
 pub fn load(params: &ClipEvalParams, ctx: &TaskContext) -> Result<LoadedClip> {
-    let (cfg, weights) = if params.model == "demo" {
+    let weights = if params.model == "demo" {
         let source = ctx.input_with_file(DEMO_WEIGHTS).context("`model: demo` needs an experiment of task `clip_pretrain` in `needs`")?;
-        let cfg: ClipConfig = serde_json::from_str(&std::fs::read_to_string(ctx.input_file(&source, DEMO_CONFIG)?)?).context("reading the demo CLIP's config")?;
-        (cfg, ctx.input_file(&source, DEMO_WEIGHTS)?)
+        Some(ctx.input_file(&source, DEMO_WEIGHTS)?)
     } else {
-        let (name, tag) = params.model.split_once(':').unwrap_or((params.model.as_str(), ""));
-        let cfg = ClipConfig::preset(name).with_context(|| format!("unknown model `{name}`; known: {}", ClipConfig::PRESETS.join(", ")))?;
-        let weights = match &params.weights {
-            Some(file) => PathBuf::from(file),
+        params.weights.as_ref().map(PathBuf::from)
+    };
+    load_model(&params.model, weights.as_deref(), ctx.device)
+}
+
+/// `model` is `NAME:TAG` (weights from the hub cache unless `weights` is given), `NAME`
+/// with `weights`, or `demo` with the demo's weights file (its config sits beside it).
+pub fn load_model(model: &str, weights: Option<&Path>, device: tch::Device) -> Result<LoadedClip> {
+    let (cfg, weights) = if model == "demo" {
+        let weights = weights.context("`demo` needs the weights file (clip.safetensors of a clip_pretrain run)")?.to_path_buf();
+        let config = weights.with_file_name(DEMO_CONFIG);
+        let text = std::fs::read_to_string(&config).with_context(|| format!("reading {} (it is written beside the demo weights)", config.display()))?;
+        (serde_json::from_str::<ClipConfig>(&text).context("reading the demo CLIP's config")?, weights)
+    } else {
+        let (name, tag) = model.split_once(':').unwrap_or((model, ""));
+        let cfg = ClipConfig::preset(name).with_context(|| format!("unknown model `{name}`; known: {}, demo", ClipConfig::PRESETS.join(", ")))?;
+        let weights = match weights {
+            Some(file) => file.to_path_buf(),
             None => {
-                let repo = hub_repo(name, tag).with_context(|| format!("no known hub repository for `{name}:{tag}`; give `weights: FILE`"))?;
+                let repo = hub_repo(name, tag).with_context(|| format!("no known hub repository for `{name}:{tag}`; give a weights file"))?;
                 let hub = crate::paths::hf_hub_cache();
                 match find_in_hub_cache(&hub, repo) {
                     Some(p) => p,
                     None => bail!(
                         "the weights of {name}:{tag} are not in the Hugging Face cache {} (repository {repo}); \
-                         download them with `adaptlab fetch clip {name}:{tag}`, or set `weights:` to a local file",
+                         download them with `adaptlab fetch clip {name}:{tag}`, or give a local weights file",
                         hub.display()
                     ),
                 }
@@ -67,7 +81,7 @@ pub fn load(params: &ClipEvalParams, ctx: &TaskContext) -> Result<LoadedClip> {
         };
         (cfg, weights)
     };
-    let mut vs = VarStore::new(ctx.device);
+    let mut vs = VarStore::new(device);
     let clip = Clip::new(&vs.root(), &cfg);
     let tensors = read_checkpoint(&weights)?;
     load_strict(&mut vs, tensors, &weights.display().to_string())?;
