@@ -99,6 +99,11 @@ pub enum Command {
         #[command(subcommand)]
         command: RunsCommand,
     },
+    /// Download model weights or a data set into the caches (resumable, verified).
+    Fetch {
+        #[command(subcommand)]
+        what: FetchCommand,
+    },
     /// CLIP tools.
     Clip {
         #[command(subcommand)]
@@ -109,6 +114,27 @@ pub enum Command {
         /// Print JSON instead of text.
         #[arg(long)]
         json: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum FetchCommand {
+    /// open_clip weights from the Hugging Face hub into its cache (HF_HOME / HF_HUB_CACHE).
+    Clip {
+        /// NAME:TAG, e.g. convnext_base_w:laion2b_s13b_b82k_augreg or
+        /// convnext_xxlarge:laion2b_s34b_b82k_augreg_soup.
+        model: String,
+        #[arg(long, default_value = "main")]
+        revision: String,
+        /// Only look in the cache; never touch the network (also HF_HUB_OFFLINE=1).
+        #[arg(long)]
+        offline: bool,
+    },
+    /// Stanford Dogs (images.tar + lists.tar) into $ADAPTLAB_CACHE/datasets/stanford-dogs.
+    StanfordDogs {
+        /// Where images.tar and lists.tar are (an http(s) or file:// URL of a mirror).
+        #[arg(long, default_value = crate::hub::dogs::OFFICIAL_BASE)]
+        url: String,
     },
 }
 

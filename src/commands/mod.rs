@@ -2,5 +2,6 @@
 pub mod check;
 pub mod clip;
 pub mod doctor;
+pub mod fetch;
 pub mod headless_run;
 pub mod runs;

@@ -1,2 +1,6 @@
-//! Model and data set files: where they are expected, and (in later parts) downloads.
+//! Model and data set files: where they are expected, downloads (HTTP with resume and
+//! sha256, the Hugging Face hub layout), and the data sets' archives.
 pub mod catalog;
+pub mod dogs;
+pub mod download;
+pub mod hf;
