@@ -31,6 +31,20 @@ experiments:
     task: clip_per_class
     needs: [clip]
     params: *p
+  - id: big
+    part: q3f
+    task: clip_pretrain
+    params: { size: large, steps: 20, batch_size: 16, lr: 0.001, image_size: 32, embed_dim: 32 }
+  - id: big-zs
+    part: q3f
+    task: clip_zero_shot
+    needs: [big]
+    params: *p
+  - id: cmp
+    part: q3f
+    task: clip_compare
+    needs: [zs, big-zs]
+    params: { base: zs, large: big-zs }
 "#;
 
 fn value(events: &[Event], exp: &str, name: &str) -> f64 {
@@ -60,11 +74,17 @@ fn demo_chain_runs_caches_features_and_reports() {
     assert!((value(&events, "pc", "worst_f1_change") - (after - before)).abs() < 1e-12);
     assert_eq!(value(&events, "pc", "heldout_images"), 96.0, "20% of each class's 40 training images");
 
+    // (f) reads both models' stored results.
+    let gain = value(&events, "cmp", "top1_gain");
+    assert!((gain - (value(&events, "big-zs", "top1") - top1)).abs() < 1e-12);
+    assert_eq!(value(&events, "cmp", "classes_compared"), 12.0);
+    assert_eq!(common::value(&events, "big-zs", "model").unwrap(), "demo_large_convnext");
+
     let store = Store::open(home.path()).unwrap();
     let out = home.path().join("report");
     let written = report::render_run(&store, &outcome.run_id, Lang::En, &out).unwrap();
     let md = std::fs::read_to_string(written.markdown).unwrap();
-    for needle in ["**(a) Zero-shot accuracy.**", "**(b) Prompt templates.**", "**(c) Per-class metrics.**", "plots/tpl-templates-bars.svg", "plots/pc-confusion.svg"] {
+    for needle in ["**(a) Zero-shot accuracy.**", "**(b) Prompt templates.**", "**(c) Per-class metrics.**", "**(f) The larger model.**", "plots/tpl-templates-bars.svg", "plots/pc-confusion.svg"] {
         assert!(md.contains(needle), "the report lacks {needle}");
     }
     assert!(out.join("plots/pc-confusion.svg").is_file());

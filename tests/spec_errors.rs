@@ -80,3 +80,9 @@ fn defaults_apply_and_explicit_values_win() {
     assert_eq!((suite.experiments[0].seed, suite.experiments[0].device.to_string()), (5, "cpu".to_string()));
     assert_eq!((suite.experiments[1].seed, suite.experiments[1].device.to_string()), (9, "cuda:1".to_string()));
 }
+
+#[test]
+fn compare_must_name_experiments_it_needs() {
+    let yaml = format!("{HEAD}  - id: zs\n    part: q3a\n    task: clip_zero_shot\n  - id: cmp\n    part: q3f\n    task: clip_compare\n    needs: [zs]\n    params: {{ base: zs, large: other }}\n");
+    insta::assert_snapshot!(errors(&yaml));
+}

@@ -49,7 +49,7 @@ pub const KINDS: &[KindInfo] = &[
         summary: "a trainable embedding per class" },
     KindInfo { kind: TaskKind::ClipLinearProbe, name: "clip_linear_probe", question: Some(3), implemented: false,
         summary: "linear probe on the frozen image encoder" },
-    KindInfo { kind: TaskKind::ClipCompare, name: "clip_compare", question: Some(3), implemented: false,
+    KindInfo { kind: TaskKind::ClipCompare, name: "clip_compare", question: Some(3), implemented: true,
         summary: "ConvNeXt-Base vs ConvNeXt-XXLarge side by side" },
     KindInfo { kind: TaskKind::PromptTuning, name: "prompt_tuning", question: Some(4), implemented: false,
         summary: "soft prompting of a Persian language model" },

@@ -3,7 +3,7 @@ use super::hint::closest;
 use super::kinds::{TaskKind, KINDS};
 use super::locate::{Loc, LocationIndex};
 use super::model::{DeviceSpec, Experiment, Part, Suite, TaskParams};
-use super::params::{ClipEvalParams, ClipPretrainParams, SmokeParams, Validate, Violations};
+use super::params::{ClipCompareParams, ClipEvalParams, ClipPretrainParams, SmokeParams, Validate, Violations};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -175,6 +175,14 @@ pub fn parse_suite(text: &str, file: &str) -> Result<Suite, SpecErrors> {
             Some(d) => parse_device(d, &format!("{at}.device"), &mut errors),
         };
         let params = kind.and_then(|k| typed_params(k, &e.params, &format!("{at}.params"), &mut errors));
+        if let Some(TaskParams::ClipCompare(c)) = &params {
+            let named = [("base", Some(&c.base)), ("large", Some(&c.large)), ("base_templates", c.base_templates.as_ref()), ("large_templates", c.large_templates.as_ref())];
+            for (field, id) in named {
+                if let Some(id) = id.filter(|id| !e.needs.contains(id)) {
+                    errors.value(&format!("{at}.params.{field}"), format!("`{id}` is not in this experiment's `needs`"), Some(format!("add `{id}` to `needs` so it runs first")));
+                }
+            }
+        }
         if let (Some(part), Some(task), Some(params)) = (part, kind, params) {
             experiments.push(Experiment {
                 id: e.id.clone(),
@@ -241,6 +249,7 @@ fn typed_params(kind: TaskKind, value: &serde_norway::Value, path: &str, errors:
         TaskKind::ClipZeroShot | TaskKind::ClipTemplates | TaskKind::ClipPerClass => {
             typed::<ClipEvalParams>(value, path, errors).map(TaskParams::ClipEval)
         }
+        TaskKind::ClipCompare => typed::<ClipCompareParams>(value, path, errors).map(TaskParams::ClipCompare),
         _ => match serde_json::to_value(&value) {
             Ok(json) => Some(TaskParams::NotImplemented(json)),
             Err(e) => {
@@ -276,6 +285,7 @@ where
                         .or_else(|| Some(format!("allowed keys: {}", expected.join(", "))));
                     errors.key(&super::locate::join_key(path, &field), message, hint);
                 }
+                None if inner == "." => errors.value(&field_path, format!("params: {message}"), None),
                 None => errors.value(&field_path, format!("`{inner}`: {message}"), None),
             }
             None

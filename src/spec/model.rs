@@ -1,6 +1,6 @@
 //! The validated suite: what the runner executes and the store snapshots.
 use super::kinds::TaskKind;
-use super::params::{ClipEvalParams, ClipPretrainParams, SmokeParams};
+use super::params::{ClipCompareParams, ClipEvalParams, ClipPretrainParams, SmokeParams};
 use serde::Serialize;
 
 #[derive(Debug, Clone)]
@@ -60,6 +60,7 @@ pub enum TaskParams {
     Smoke(SmokeParams),
     ClipPretrain(ClipPretrainParams),
     ClipEval(ClipEvalParams),
+    ClipCompare(ClipCompareParams),
     NotImplemented(serde_json::Value),
 }
 
@@ -69,6 +70,7 @@ impl TaskParams {
             TaskParams::Smoke(p) => to_json(p),
             TaskParams::ClipPretrain(p) => to_json(p),
             TaskParams::ClipEval(p) => to_json(p),
+            TaskParams::ClipCompare(p) => to_json(p),
             TaskParams::NotImplemented(v) => v.clone(),
         }
     }

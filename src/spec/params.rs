@@ -104,6 +104,9 @@ impl Validate for SmokeParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ClipPretrainParams {
+    /// `small`, or `large` (twice the widths, one more block per stage): the demo's
+    /// stand-ins for ConvNeXt-Base and ConvNeXt-XXLarge.
+    pub size: String,
     pub steps: u32,
     /// Captioned images per step (distinct colour-shape pairs, at most 48).
     pub batch_size: u32,
@@ -114,12 +117,15 @@ pub struct ClipPretrainParams {
 
 impl Default for ClipPretrainParams {
     fn default() -> Self {
-        Self { steps: 300, batch_size: 32, lr: 2e-3, image_size: 64, embed_dim: 64 }
+        Self { size: "small".into(), steps: 300, batch_size: 32, lr: 2e-3, image_size: 64, embed_dim: 64 }
     }
 }
 
 impl Validate for ClipPretrainParams {
     fn validate(&self, v: &mut Violations) {
+        if self.size != "small" && self.size != "large" {
+            v.push("size", format!("`{}` is not a size", self.size), Some("use small or large".into()));
+        }
         v.range("steps", self.steps, 1, 1_000_000);
         v.range("batch_size", self.batch_size, 2, 48);
         v.positive("lr", self.lr, 1.0);
@@ -187,6 +193,30 @@ impl Validate for ClipEvalParams {
         v.range("batch_size", self.batch_size, 1, 4096);
         if !["fp32", "fp16", "bf16"].contains(&self.precision.as_str()) {
             v.push("precision", format!("`{}` is not a precision", self.precision), Some("use fp32, fp16 or bf16".into()));
+        }
+    }
+}
+
+/// `clip_compare` (Q3f): two models' results side by side, read from the experiments
+/// named here (which must be in `needs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ClipCompareParams {
+    /// Zero-shot experiment of the smaller model (ConvNeXt-Base).
+    pub base: String,
+    /// Zero-shot experiment of the larger model (ConvNeXt-XXLarge).
+    pub large: String,
+    /// Optional template studies of the two models, compared too.
+    #[serde(default)]
+    pub base_templates: Option<String>,
+    #[serde(default)]
+    pub large_templates: Option<String>,
+}
+
+impl Validate for ClipCompareParams {
+    fn validate(&self, v: &mut Violations) {
+        if self.base == self.large {
+            v.push("large", "`base` and `large` name the same experiment", Some("name the two models' zero-shot experiments".into()));
         }
     }
 }

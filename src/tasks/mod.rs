@@ -15,7 +15,7 @@ pub struct NotImplemented(pub TaskKind);
 pub fn code_version(kind: TaskKind) -> u32 {
     match kind {
         TaskKind::Smoke => 2,
-        TaskKind::ClipPretrain | TaskKind::ClipZeroShot | TaskKind::ClipTemplates | TaskKind::ClipPerClass => 1,
+        TaskKind::ClipPretrain | TaskKind::ClipZeroShot | TaskKind::ClipTemplates | TaskKind::ClipPerClass | TaskKind::ClipCompare => 1,
         _ => 0,
     }
 }
@@ -24,6 +24,7 @@ pub fn run(exp: &Experiment, ctx: &TaskContext) -> anyhow::Result<()> {
     match &exp.params {
         TaskParams::Smoke(p) => smoke::run(p, ctx),
         TaskParams::ClipPretrain(p) => q3::pretrain::run(p, ctx),
+        TaskParams::ClipCompare(p) => q3::compare::run(p, ctx),
         TaskParams::ClipEval(p) => match exp.task {
             TaskKind::ClipZeroShot => q3::zero_shot::run(p, ctx),
             TaskKind::ClipTemplates => q3::template_study::run(p, ctx),

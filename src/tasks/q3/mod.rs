@@ -1,4 +1,5 @@
 //! Question 3: CLIP zero-shot on Stanford Dogs with open_clip's ConvNeXt CLIP.
+pub mod compare;
 pub mod dataset;
 pub mod eval;
 pub mod features;

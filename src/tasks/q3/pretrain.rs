@@ -22,10 +22,16 @@ const CAPTIONS: [&str; 6] = ["a {c} {s}", "a photo of a {c} {s}.", "a {s} that i
 
 pub fn tiny_config(p: &ClipPretrainParams) -> ClipConfig {
     let embed = p.embed_dim as i64;
+    let large = p.size == "large";
+    let (depths, dims, width, layers) = if large {
+        (vec![2, 2, 3, 2], vec![32, 64, 128, 256], 128, 3)
+    } else {
+        (vec![1, 1, 2, 1], vec![16, 32, 64, 128], 64, 2)
+    };
     ClipConfig {
-        name: "demo_tiny_convnext".into(),
-        vision: ConvNextConfig { depths: vec![1, 1, 2, 1], dims: vec![16, 32, 64, 128], ln_eps: 1e-6, embed_dim: embed, image_size: p.image_size as i64 },
-        text: TextConfig { context_length: 77, vocab_size: 49408, width: 64, heads: 4, layers: 2, embed_dim: embed },
+        name: format!("demo_{}_convnext", p.size),
+        vision: ConvNextConfig { depths, dims, ln_eps: 1e-6, embed_dim: embed, image_size: p.image_size as i64 },
+        text: TextConfig { context_length: 77, vocab_size: 49408, width, heads: 4, layers, embed_dim: embed },
     }
 }
 

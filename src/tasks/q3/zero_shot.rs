@@ -24,7 +24,8 @@ pub fn run(p: &ClipEvalParams, ctx: &TaskContext) -> Result<()> {
             &[("model", ColumnKind::Text), ("prompt", ColumnKind::Text), ("images", ColumnKind::Integer), ("skipped", ColumnKind::Integer),
               ("top-1", ColumnKind::Percent), ("top-5", ColumnKind::Percent), ("mean per-class", ColumnKind::Percent)],
         );
-        summary.push(vec![json!(p.model), json!(p.template), json!(feats.labels.len()), json!(feats.skipped.len()), json!(e.top1), json!(e.top5), json!(e.mean_per_class)]);
+        let model_name = if p.model == "demo" { model.clip.cfg.name.clone() } else { p.model.clone() };
+        summary.push(vec![json!(model_name), json!(p.template), json!(feats.labels.len()), json!(feats.skipped.len()), json!(e.top1), json!(e.top5), json!(e.mean_per_class)]);
         ctx.table(summary);
         ctx.table(per_class_table(&e, &names));
         ctx.value("top1", e.top1);
@@ -34,7 +35,8 @@ pub fn run(p: &ClipEvalParams, ctx: &TaskContext) -> Result<()> {
         ctx.value("skipped_images", feats.skipped.len());
         ctx.value("classes", names.len());
         ctx.value("chance", 1.0 / names.len().max(1) as f64);
-        ctx.value("model", p.model.clone());
+        // The demo's models are told apart by their architecture name.
+        ctx.value("model", if p.model == "demo" { model.clip.cfg.name.clone() } else { p.model.clone() });
         ctx.value("template", p.template.clone());
         ctx.log(format!("top-1 {:.2}%, top-5 {:.2}%", e.top1 * 100.0, e.top5 * 100.0));
         Ok(())

@@ -1,0 +1,100 @@
+//! `clip_compare` (Q3f): ConvNeXt-Base against ConvNeXt-XXLarge (or the demo's small and
+//! large CLIPs): accuracy side by side, and the per-class F1 change, read from the
+//! results the two models' experiments wrote.
+use crate::results::{ColumnKind, ResultTable};
+use crate::spec::params::ClipCompareParams;
+use crate::tasks::TaskContext;
+use anyhow::{Context, Result};
+use serde_json::{json, Value};
+use std::collections::BTreeMap;
+
+struct Stored {
+    values: serde_json::Map<String, Value>,
+    tables: Vec<ResultTable>,
+}
+
+fn read(ctx: &TaskContext, id: &str) -> Result<Stored> {
+    let path = ctx.input_file(id, "result.json")?;
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path)?).with_context(|| format!("reading {}", path.display()))?;
+    Ok(Stored {
+        values: doc["values"].as_object().cloned().unwrap_or_default(),
+        tables: serde_json::from_value(doc["tables"].clone()).unwrap_or_default(),
+    })
+}
+
+fn f1_by_class(s: &Stored) -> BTreeMap<String, f64> {
+    let Some(t) = s.tables.iter().find(|t| t.name == "per_class") else { return BTreeMap::new() };
+    let (ci, fi) = (t.columns.iter().position(|c| c.name == "class"), t.columns.iter().position(|c| c.name == "F1"));
+    let (Some(ci), Some(fi)) = (ci, fi) else { return BTreeMap::new() };
+    t.rows
+        .iter()
+        .filter_map(|r| Some((r[ci].as_str()?.to_string(), r[fi].as_f64()?)))
+        .filter(|(name, _)| !name.ends_with(" average"))
+        .collect()
+}
+
+pub fn run(p: &ClipCompareParams, ctx: &TaskContext) -> Result<()> {
+    let base = read(ctx, &p.base)?;
+    let large = read(ctx, &p.large)?;
+    let num = |s: &Stored, k: &str| s.values.get(k).and_then(Value::as_f64);
+    let text = |s: &Stored, k: &str| s.values.get(k).cloned().unwrap_or(Value::Null);
+
+    let mut models = ResultTable::new(
+        "models",
+        "Zero-shot accuracy of the two models",
+        &[("model", ColumnKind::Text), ("prompt", ColumnKind::Text), ("top-1", ColumnKind::Percent), ("top-5", ColumnKind::Percent), ("mean per-class", ColumnKind::Percent)],
+    );
+    for s in [&base, &large] {
+        models.push(vec![text(s, "model"), text(s, "template"), json!(num(s, "top1")), json!(num(s, "top5")), json!(num(s, "mean_per_class"))]);
+    }
+    ctx.table(models);
+
+    let (fb, fl) = (f1_by_class(&base), f1_by_class(&large));
+    let mut changes: Vec<(String, f64, f64)> = fb.iter().filter_map(|(c, b)| fl.get(c).map(|l| (c.clone(), *b, *l))).collect();
+    anyhow::ensure!(!changes.is_empty(), "the two experiments share no classes (were they run on the same data set?)");
+    changes.sort_by(|a, b| (b.2 - b.1).total_cmp(&(a.2 - a.1)).then(a.0.cmp(&b.0)));
+    let mut table = ResultTable::new(
+        "per_class_f1",
+        "F1 per class, largest gain first",
+        &[("class", ColumnKind::Text), ("F1 base", ColumnKind::Percent), ("F1 large", ColumnKind::Percent), ("change (points)", ColumnKind::Float)],
+    );
+    for (c, b, l) in &changes {
+        table.push(vec![json!(c), json!(b), json!(l), json!((l - b) * 100.0)]);
+    }
+    ctx.table(table);
+
+    if let (Some(bt), Some(lt)) = (&p.base_templates, &p.large_templates) {
+        let (bt, lt) = (read(ctx, bt)?, read(ctx, lt)?);
+        let mut prompts = ResultTable::new(
+            "templates",
+            "Prompt study of the two models",
+            &[("quantity", ColumnKind::Text), ("base", ColumnKind::Percent), ("large", ColumnKind::Percent)],
+        );
+        for (label, key) in [("best prompt", "best_top1"), ("best single prompt", "best_single_top1"), ("7-template ensemble", "ensemble7_top1"), ("80-template ensemble", "ensemble80_top1"), ("generic templates (mean)", "generic_mean_top1")] {
+            prompts.push(vec![json!(label), json!(num(&bt, key)), json!(num(&lt, key))]);
+        }
+        ctx.table(prompts);
+        ctx.value("base_best_prompt", text(&bt, "best_prompt"));
+        ctx.value("large_best_prompt", text(&lt, "best_prompt"));
+        if let (Some(b), Some(l)) = (num(&bt, "ensemble80_top1"), num(&lt, "ensemble80_top1")) {
+            ctx.value("ensemble80_gain", l - b);
+        }
+    }
+
+    let improved = changes.iter().filter(|c| c.2 > c.1 + 1e-12).count();
+    let worsened = changes.iter().filter(|c| c.2 + 1e-12 < c.1).count();
+    let (first, last) = (&changes[0], &changes[changes.len() - 1]);
+    ctx.value("base_model", text(&base, "model"));
+    ctx.value("large_model", text(&large, "model"));
+    ctx.value("base_top1", num(&base, "top1").unwrap_or_default());
+    ctx.value("large_top1", num(&large, "top1").unwrap_or_default());
+    ctx.value("top1_gain", num(&large, "top1").unwrap_or_default() - num(&base, "top1").unwrap_or_default());
+    ctx.value("classes_compared", changes.len());
+    ctx.value("classes_improved", improved);
+    ctx.value("classes_worsened", worsened);
+    ctx.value("biggest_gain_class", first.0.clone());
+    ctx.value("biggest_gain", first.2 - first.1);
+    ctx.value("biggest_loss_class", last.0.clone());
+    ctx.value("biggest_loss", last.2 - last.1);
+    Ok(())
+}
