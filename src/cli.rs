@@ -104,6 +104,11 @@ pub enum Command {
         #[command(subcommand)]
         what: FetchCommand,
     },
+    /// Benchmarks against the Python reference, run in the same invocation.
+    Bench {
+        #[command(subcommand)]
+        what: BenchCommand,
+    },
     /// CLIP tools.
     Clip {
         #[command(subcommand)]
@@ -135,6 +140,25 @@ pub enum FetchCommand {
         /// Where images.tar and lists.tar are (an http(s) or file:// URL of a mirror).
         #[arg(long, default_value = crate::hub::dogs::OFFICIAL_BASE)]
         url: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum BenchCommand {
+    /// Preprocessing and zero-shot throughput against open_clip (PIL + torchvision,
+    /// DataLoader), on the same random-weight model and generated JPEGs.
+    Clip {
+        #[arg(long, default_value = "convnext_base_w")]
+        model: String,
+        #[arg(long, default_value_t = 64)]
+        images: usize,
+        #[arg(long, default_value_t = 16)]
+        batch: usize,
+        #[arg(long, default_value_t = 120)]
+        classes: usize,
+        /// The Python with open_clip (default: the project venv's).
+        #[arg(long, env = "ADAPTLAB_PYTHON", default_value = ".venv/bin/python")]
+        python: PathBuf,
     },
 }
 

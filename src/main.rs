@@ -34,6 +34,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Doctor { json }) => commands::doctor::run(json),
         Some(Command::Fetch { what: adaptlab::cli::FetchCommand::Clip { model, revision, offline } }) => commands::fetch::clip(&model, &revision, offline),
         Some(Command::Fetch { what: adaptlab::cli::FetchCommand::StanfordDogs { url } }) => commands::fetch::stanford_dogs(&url),
+        Some(Command::Bench { what: adaptlab::cli::BenchCommand::Clip { model, images, batch, classes, python } }) => {
+            commands::bench::clip(&commands::bench::BenchArgs { model, images, batch, classes, python })
+        }
         Some(Command::Clip { command: adaptlab::cli::ClipCommand::Classify { model, weights, labels, template, json, images } }) => {
             commands::clip::classify(&commands::clip::ClassifyArgs { model, weights, labels, template, json, images })
         }

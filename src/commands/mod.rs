@@ -1,4 +1,5 @@
 //! The CLI's commands, each a thin layer over the library.
+pub mod bench;
 pub mod check;
 pub mod clip;
 pub mod doctor;

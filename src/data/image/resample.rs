@@ -84,15 +84,18 @@ fn clip8(v: i32) -> u8 {
 fn horizontal(src: &[u8], width: usize, height: usize, channels: usize, out_width: usize, filter: Filter) -> Vec<u8> {
     let k = coefficients(width, out_width, filter);
     let mut out = vec![0u8; out_width * height * channels];
-    for y in 0..height {
-        let row = &src[y * width * channels..(y + 1) * width * channels];
+    for (row, out_row) in src.chunks_exact(width * channels).zip(out.chunks_exact_mut(out_width * channels)) {
         for (x, (start, weights)) in k.starts.iter().zip(&k.weights).enumerate() {
-            for c in 0..channels {
-                let mut acc: i32 = 1 << (PRECISION_BITS - 1);
-                for (i, w) in weights.iter().enumerate() {
-                    acc += i32::from(row[(start + i) * channels + c]) * w;
+            // All channels of a tap in one pass over the weights.
+            let mut acc = [1i32 << (PRECISION_BITS - 1); 4];
+            let taps = &row[start * channels..(start + weights.len()) * channels];
+            for (px, w) in taps.chunks_exact(channels).zip(weights) {
+                for c in 0..channels {
+                    acc[c] += i32::from(px[c]) * w;
                 }
-                out[(y * out_width + x) * channels + c] = clip8(acc);
+            }
+            for c in 0..channels {
+                out_row[x * channels + c] = clip8(acc[c]);
             }
         }
     }
@@ -103,21 +106,23 @@ fn vertical(src: &[u8], width: usize, height: usize, channels: usize, out_height
     let k = coefficients(height, out_height, filter);
     let stride = width * channels;
     let mut out = vec![0u8; out_height * stride];
-    for (y, (start, weights)) in k.starts.iter().zip(&k.weights).enumerate() {
-        for x in 0..stride {
-            let mut acc: i32 = 1 << (PRECISION_BITS - 1);
-            for (i, w) in weights.iter().enumerate() {
-                acc += i32::from(src[(start + i) * stride + x]) * w;
+    let mut acc = vec![0i32; stride];
+    for (out_row, (start, weights)) in out.chunks_exact_mut(stride).zip(k.starts.iter().zip(&k.weights)) {
+        // Accumulate whole rows, so the inner loop runs over contiguous bytes.
+        acc.fill(1 << (PRECISION_BITS - 1));
+        for (i, w) in weights.iter().enumerate() {
+            let row = &src[(start + i) * stride..(start + i + 1) * stride];
+            for (a, &v) in acc.iter_mut().zip(row) {
+                *a += i32::from(v) * w;
             }
-            out[y * stride + x] = clip8(acc);
+        }
+        for (o, &a) in out_row.iter_mut().zip(&acc) {
+            *o = clip8(a);
         }
     }
     out
 }
 
-/// Source indices PIL's nearest-neighbour scaling picks: the position starts at half a
-/// step and is advanced by repeated addition (not multiplication), which decides the
-/// index where a position lands exactly on a pixel boundary.
 fn nearest_indices(in_size: usize, out_size: usize) -> Vec<usize> {
     let step = in_size as f64 / out_size as f64;
     let mut pos = step * 0.5;
