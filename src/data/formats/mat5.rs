@@ -108,6 +108,9 @@ impl Reader {
 
     /// One data element at `pos`: (type, payload, position after padding).
     fn element<'a>(&self, bytes: &'a [u8], pos: usize) -> Result<(u32, &'a [u8], usize)> {
+        if pos.checked_add(8).is_none_or(|end| end > bytes.len()) {
+            bail!("data element at byte {pos} runs past the end of the file (truncated?)");
+        }
         let word = self.u32(&bytes[pos..]);
         if word >> 16 != 0 {
             // Small data element: type and size share the first word, data fits in 4 bytes.
@@ -163,9 +166,13 @@ impl Reader {
         let dims: Vec<usize> = self.numbers(dims_kind, dims_raw)?.into_iter().map(|d| d as usize).collect();
         let (_, name_raw, mut pos) = self.element(data, pos)?;
         let name = String::from_utf8_lossy(name_raw).into_owned();
-        let count: usize = dims.iter().product();
+        let count = dims.iter().try_fold(1usize, |acc, &d| acc.checked_mul(d)).context("array dimensions overflow (corrupt file)")?;
         let value = match class {
             MX_CELL => {
+                // Every item takes at least one 8-byte tag: more cannot fit in the data.
+                if count > data.len() / 8 {
+                    bail!("a cell array claims {count} items in {} bytes (corrupt file)", data.len());
+                }
                 let mut items = Vec::with_capacity(count);
                 for _ in 0..count {
                     let (kind, inner, next) = self.element(data, pos)?;
@@ -186,6 +193,9 @@ impl Reader {
                     }
                     _ => self.numbers(kind, raw)?.into_iter().map(|v| v as u32).collect(),
                 };
+                if dims.len() == 2 && dims[0] > 1 && dims[0].checked_mul(dims[1]) != Some(units.len()) {
+                    bail!("a character array's size {:?} does not match its {} characters (corrupt file)", dims, units.len());
+                }
                 MatValue::Char { text: char_rows(&dims, &units), dims }
             }
             6..=15 => {
@@ -308,5 +318,28 @@ mod tests {
         assert_eq!(vars["file_list"].strings().unwrap(), files);
         assert_eq!(vars["labels"].numbers().unwrap(), &[1.0, 2.0]);
         assert!(read(&bytes[..200]).is_err() || read(&bytes[..200]).unwrap().len() < 2, "truncation is detected");
+    }
+
+    #[test]
+    fn corrupt_files_are_errors_never_panics() {
+        let files: Vec<String> = (0..20).map(|i| format!("n0000000{}-X/x_{i}.jpg", i % 3)).collect();
+        let bytes = write(&[("file_list", cell_of_strings(&files)), ("labels", column(&[1.0; 20]))]).unwrap();
+        // Uncompressed too, so corruption reaches the element parser directly.
+        let mut plain = bytes[..128].to_vec();
+        plain.extend(matrix_element("file_list", &cell_of_strings(&files)).unwrap());
+        for source in [&bytes, &plain] {
+            for cut in (0..source.len()).step_by(7) {
+                let _ = read(&source[..cut]);
+            }
+            let mut rng = crate::data::rng::SplitMix64::new(1);
+            for _ in 0..300 {
+                let mut damaged = source.to_vec();
+                for _ in 0..4 {
+                    let i = 128 + rng.below(damaged.len() - 128);
+                    damaged[i] = rng.below(256) as u8;
+                }
+                let _ = read(&damaged);
+            }
+        }
     }
 }
