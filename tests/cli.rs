@@ -190,3 +190,20 @@ fn a_killed_process_leaves_an_interrupted_run_that_the_next_run_resumes() {
     let again = adaptlab(dir.path(), &["run", suite.to_str().unwrap(), "--only", "smoke"]);
     assert!(text(&again.stderr).contains("[smoke] unchanged since run"), "{}", text(&again.stderr));
 }
+
+#[test]
+fn missing_weights_say_how_to_get_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("q3.yaml");
+    std::fs::write(&suite, "name: q3\nexperiments:\n  - id: zs\n    part: q3a\n    task: clip_zero_shot\n    params: { model: \"convnext_base_w:laion2b_s13b_b82k_augreg\", dataset: demo }\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_adaptlab"))
+        .args(["run", suite.to_str().unwrap()])
+        .env("ADAPTLAB_HOME", dir.path())
+        .env("ADAPTLAB_CACHE", dir.path().join("cache"))
+        .env("HF_HUB_CACHE", dir.path().join("hub"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains("not in the Hugging Face cache") && stderr.contains("adaptlab fetch clip convnext_base_w:laion2b_s13b_b82k_augreg"), "{stderr}");
+}

@@ -90,4 +90,29 @@ fn demo_chain_runs_caches_features_and_reports() {
     assert!(out.join("plots/pc-confusion.svg").is_file());
     let fa = report::render_run(&store, &outcome.run_id, Lang::Fa, &home.path().join("fa")).unwrap();
     assert!(std::fs::read_to_string(fa.markdown).unwrap().contains("(الف) دقت بدون نمونه"));
+
+    // A corrupt image in a copy of the data set is skipped, counted and reported.
+    let copy = home.path().join("dogs-copy");
+    copy_dir(&home.path().join("cache/datasets/demo-dogs-v1"), &copy);
+    let test = adaptlab::data::stanford_dogs::StanfordDogs::open(&copy, adaptlab::data::stanford_dogs::Split::Test).unwrap();
+    std::fs::write(&test.items[3].path, b"\xff\xd8 this is not a JPEG").unwrap();
+    let yaml = format!("{SUITE}  - id: zs-copy\n    part: q3a\n    task: clip_zero_shot\n    needs: [clip]\n    params: {{ model: demo, dataset: {:?} }}\n", copy.display().to_string());
+    let (events, outcome) = common::run_all(parse_suite(&yaml, "q3.yaml").unwrap(), RunOptions { only: vec!["zs-copy".into()], force: false }, home.path());
+    assert_eq!(outcome.status, RunStatus::Finished);
+    assert_eq!(value(&events, "zs-copy", "skipped_images"), 1.0);
+    assert_eq!(value(&events, "zs-copy", "images"), 239.0);
+    assert!(events.iter().any(|e| matches!(e, Event::Log { exp, line, .. } if exp == "zs-copy" && line.contains("skipped unreadable image"))));
+}
+
+fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
 }
