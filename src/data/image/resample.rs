@@ -84,22 +84,31 @@ fn clip8(v: i32) -> u8 {
 fn horizontal(src: &[u8], width: usize, height: usize, channels: usize, out_width: usize, filter: Filter) -> Vec<u8> {
     let k = coefficients(width, out_width, filter);
     let mut out = vec![0u8; out_width * height * channels];
-    for (row, out_row) in src.chunks_exact(width * channels).zip(out.chunks_exact_mut(out_width * channels)) {
-        for (x, (start, weights)) in k.starts.iter().zip(&k.weights).enumerate() {
-            // All channels of a tap in one pass over the weights.
-            let mut acc = [1i32 << (PRECISION_BITS - 1); 4];
-            let taps = &row[start * channels..(start + weights.len()) * channels];
-            for (px, w) in taps.chunks_exact(channels).zip(weights) {
-                for c in 0..channels {
+    // A fixed channel count lets the compiler unroll the per-tap work.
+    match channels {
+        1 => horizontal_rows::<1>(src, width, out_width, &k, &mut out),
+        2 => horizontal_rows::<2>(src, width, out_width, &k, &mut out),
+        3 => horizontal_rows::<3>(src, width, out_width, &k, &mut out),
+        _ => horizontal_rows::<4>(src, width, out_width, &k, &mut out),
+    }
+    out
+}
+
+fn horizontal_rows<const C: usize>(src: &[u8], width: usize, out_width: usize, k: &Coefficients, out: &mut [u8]) {
+    for (row, out_row) in src.chunks_exact(width * C).zip(out.chunks_exact_mut(out_width * C)) {
+        for ((start, weights), dst) in k.starts.iter().zip(&k.weights).zip(out_row.chunks_exact_mut(C)) {
+            let mut acc = [1i32 << (PRECISION_BITS - 1); C];
+            let taps = &row[start * C..(start + weights.len()) * C];
+            for (px, &w) in taps.chunks_exact(C).zip(weights) {
+                for c in 0..C {
                     acc[c] += i32::from(px[c]) * w;
                 }
             }
-            for c in 0..channels {
-                out_row[x * channels + c] = clip8(acc[c]);
+            for c in 0..C {
+                dst[c] = clip8(acc[c]);
             }
         }
     }
-    out
 }
 
 fn vertical(src: &[u8], width: usize, height: usize, channels: usize, out_height: usize, filter: Filter) -> Vec<u8> {
