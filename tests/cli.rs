@@ -207,3 +207,21 @@ fn missing_weights_say_how_to_get_them() {
     let stderr = text(&out.stderr);
     assert!(stderr.contains("not in the Hugging Face cache") && stderr.contains("adaptlab fetch clip convnext_base_w:laion2b_s13b_b82k_augreg"), "{stderr}");
 }
+
+#[test]
+fn doctor_finds_weights_in_the_hub_cache() {
+    let dir = tempfile::tempdir().unwrap();
+    let snapshot = dir.path().join("hub/models--laion--CLIP-convnext_xxlarge-laion2B-s34B-b82K-augreg-soup/snapshots/0123abcd");
+    std::fs::create_dir_all(&snapshot).unwrap();
+    std::fs::write(snapshot.join("open_clip_pytorch_model.bin"), b"weights").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_adaptlab"))
+        .args(["doctor", "--json"])
+        .env("ADAPTLAB_HOME", dir.path())
+        .env("HF_HUB_CACHE", dir.path().join("hub"))
+        .output()
+        .unwrap();
+    let doc = json(&out);
+    let xxl = doc["assets"].as_array().unwrap().iter().find(|a| a["name"].as_str().unwrap().contains("XXLarge")).unwrap().clone();
+    assert_eq!(xxl["present"], true, "{xxl}");
+    assert!(xxl["path"].as_str().unwrap().ends_with("open_clip_pytorch_model.bin"));
+}

@@ -20,10 +20,9 @@ pub fn clip(model: &str, revision: &str, offline: bool) -> Result<i32> {
     let progress = Progress { report: &progress_line };
     eprintln!("{repo} → {}", cache.display());
     // open_clip prefers the safetensors file and falls back to the PyTorch pickle.
-    let path = hf::fetch(&hf::endpoint(), &cache, repo, revision, "open_clip_model.safetensors", offline, &progress)
-        .or_else(|first| {
-            hf::fetch(&hf::endpoint(), &cache, repo, revision, "open_clip_pytorch_model.bin", offline, &progress).map_err(|_| first)
-        })?;
+    let [preferred, fallback] = crate::hub::catalog::OPEN_CLIP_WEIGHTS;
+    let path = hf::fetch(&hf::endpoint(), &cache, repo, revision, preferred, offline, &progress)
+        .or_else(|first| hf::fetch(&hf::endpoint(), &cache, repo, revision, fallback, offline, &progress).map_err(|_| first))?;
     eprintln!();
     println!("{}", path.display());
     Ok(0)

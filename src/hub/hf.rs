@@ -30,6 +30,14 @@ pub fn cached(cache: &Path, repo: &str, revision: &str, filename: &str) -> Optio
     path.is_file().then_some(path)
 }
 
+/// The first of `filenames` present in any snapshot of `repo` (newest commit name last
+/// in sort order wins), for files placed in the cache by any tool.
+pub fn any_snapshot_file(cache: &Path, repo: &str, filenames: &[&str]) -> Option<PathBuf> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(repo_dir(cache, repo).join("snapshots")).ok()?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
+    dirs.sort();
+    dirs.iter().rev().find_map(|d| filenames.iter().map(|f| d.join(f)).find(|p| p.is_file()))
+}
+
 /// Returns the local path of `filename` in `repo`, downloading it into the cache first
 /// unless it is there (or `offline`, which only looks).
 pub fn fetch(endpoint: &str, cache: &Path, repo: &str, revision: &str, filename: &str, offline: bool, progress: &Progress) -> Result<PathBuf> {

@@ -34,12 +34,7 @@ pub fn hub_repo(name: &str, tag: &str) -> Option<&'static str> {
 
 /// A weights file of `repo` already in the hub cache (any snapshot).
 pub fn find_in_hub_cache(hub: &Path, repo: &str) -> Option<PathBuf> {
-    let snapshots = hub.join(format!("models--{}", repo.replace('/', "--"))).join("snapshots");
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(snapshots).ok()?.filter_map(|e| e.ok()).map(|e| e.path()).collect();
-    dirs.sort();
-    dirs.iter().rev().find_map(|d| {
-        ["open_clip_model.safetensors", "open_clip_pytorch_model.bin"].iter().map(|f| d.join(f)).find(|p| p.is_file())
-    })
+    crate::hub::hf::any_snapshot_file(hub, repo, &crate::hub::catalog::OPEN_CLIP_WEIGHTS)
 }
 
 /// For an experiment: the demo weights come from the experiment in `needs` that wrote them.
