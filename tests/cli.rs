@@ -7,12 +7,17 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 fn adaptlab(home: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_adaptlab"))
-        .args(args)
-        .env("ADAPTLAB_HOME", home)
-        .env("ADAPTLAB_CACHE", home.join("cache"))
-        .output()
-        .expect("the binary runs")
+    adaptlab_with(home, args, &[])
+}
+
+/// As `adaptlab`, with extra environment variables.
+fn adaptlab_with(home: &Path, args: &[&str], env: &[(&str, &Path)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_adaptlab"));
+    cmd.args(args).env("ADAPTLAB_HOME", home).env("ADAPTLAB_CACHE", home.join("cache"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("the binary runs")
 }
 
 /// Starts `adaptlab run SUITE` and returns once its stderr shows `marker`, with the
@@ -196,13 +201,7 @@ fn missing_weights_say_how_to_get_them() {
     let dir = tempfile::tempdir().unwrap();
     let suite = dir.path().join("q3.yaml");
     std::fs::write(&suite, "name: q3\nexperiments:\n  - id: zs\n    part: q3a\n    task: clip_zero_shot\n    params: { model: \"convnext_base_w:laion2b_s13b_b82k_augreg\", dataset: demo }\n").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_adaptlab"))
-        .args(["run", suite.to_str().unwrap()])
-        .env("ADAPTLAB_HOME", dir.path())
-        .env("ADAPTLAB_CACHE", dir.path().join("cache"))
-        .env("HF_HUB_CACHE", dir.path().join("hub"))
-        .output()
-        .unwrap();
+    let out = adaptlab_with(dir.path(), &["run", suite.to_str().unwrap()], &[("HF_HUB_CACHE", &dir.path().join("hub"))]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("not in the Hugging Face cache") && stderr.contains("adaptlab fetch clip convnext_base_w:laion2b_s13b_b82k_augreg"), "{stderr}");
@@ -214,12 +213,7 @@ fn doctor_finds_weights_in_the_hub_cache() {
     let snapshot = dir.path().join("hub/models--laion--CLIP-convnext_xxlarge-laion2B-s34B-b82K-augreg-soup/snapshots/0123abcd");
     std::fs::create_dir_all(&snapshot).unwrap();
     std::fs::write(snapshot.join("open_clip_pytorch_model.bin"), b"weights").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_adaptlab"))
-        .args(["doctor", "--json"])
-        .env("ADAPTLAB_HOME", dir.path())
-        .env("HF_HUB_CACHE", dir.path().join("hub"))
-        .output()
-        .unwrap();
+    let out = adaptlab_with(dir.path(), &["doctor", "--json"], &[("HF_HUB_CACHE", &dir.path().join("hub"))]);
     let doc = json(&out);
     let xxl = doc["assets"].as_array().unwrap().iter().find(|a| a["name"].as_str().unwrap().contains("XXLarge")).unwrap().clone();
     assert_eq!(xxl["present"], true, "{xxl}");

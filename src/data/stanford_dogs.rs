@@ -199,7 +199,6 @@ mod tests {
     fn names_from_folders_and_curated_table() {
         assert_eq!(raw_name("n02085782-Japanese_spaniel"), "Japanese spaniel");
         let breeds = breed_table();
-        let breeds = breed_table();
         assert_eq!(breeds.len(), 120);
         assert_eq!(breeds["n02085782"].0, "Japanese Chin");
         assert_eq!(breeds["n02085936"].1, "Maltese dog, Maltese terrier, Maltese");

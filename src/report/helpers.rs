@@ -54,7 +54,7 @@ impl HelperDef for BarChartHelper {
         let (label_col, value_col) = (param(h, 2, "label")?.as_str().unwrap_or_default(), param(h, 3, "value")?.as_str().unwrap_or_default());
         let title = h.hash_get("title").and_then(|v| v.value().as_str()).unwrap_or(name);
         let filter = h.hash_get("where").and_then(|v| v.value().as_str()).and_then(|w| w.split_once('='));
-        let Some(table) = exp.get("tables").and_then(|t| t.get(name)).and_then(|t| serde_json::from_value::<ResultTable>(t.clone()).ok()) else {
+        let Some(table) = table_of(exp, name) else {
             out.write(&format!("*(no table `{}`)*\n", escape::markdown(name)))?;
             return Ok(());
         };
@@ -73,8 +73,7 @@ impl HelperDef for BarChartHelper {
         let svg = crate::plots::bar_chart(title, &labels, &values, &format!("{value_col} (%)")).map_err(|e| RenderErrorReason::Other(format!("bar chart {title}: {e}")))?;
         let id = exp.get("id").and_then(Value::as_str).unwrap_or("exp");
         let file = format!("{}-{}-bars.svg", slug(id), slug(name));
-        self.plots.lock().unwrap_or_else(|p| p.into_inner()).push((file.clone(), svg));
-        out.write(&format!("![{}](plots/{file})", escape::markdown(title)))?;
+        show_svg(&self.plots, file, svg, title, out)?;
         Ok(())
     }
 }
@@ -94,8 +93,7 @@ impl HelperDef for ArtifactHelper {
             Some(svg) => {
                 let id = exp.get("id").and_then(Value::as_str).unwrap_or("exp");
                 let file = format!("{}-{}.svg", slug(id), slug(name));
-                self.plots.lock().unwrap_or_else(|p| p.into_inner()).push((file.clone(), svg));
-                out.write(&format!("![{}](plots/{file})", escape::markdown(title)))?;
+                show_svg(&self.plots, file, svg, title, out)?;
             }
             None => out.write(&format!("*({} is not available)*\n", escape::markdown(title)))?,
         }
@@ -131,6 +129,19 @@ impl HelperDef for LtrHelper {
     }
 }
 
+/// The result table `name` of an experiment in the template data.
+fn table_of(exp: &Value, name: &str) -> Option<ResultTable> {
+    exp.get("tables")?.get(name).and_then(|t| serde_json::from_value(t.clone()).ok())
+}
+
+/// Hands an SVG to the report (a file under plots/, inline in the HTML) and writes
+/// the Markdown image that refers to it.
+fn show_svg(plots: &PlotSink, file: String, svg: String, title: &str, out: &mut dyn Output) -> HelperResult {
+    out.write(&format!("![{}](plots/{file})", escape::markdown(title)))?;
+    plots.lock().unwrap_or_else(|p| p.into_inner()).push((file, svg));
+    Ok(())
+}
+
 fn param<'a>(h: &'a Helper, i: usize, name: &str) -> Result<&'a Value, RenderErrorReason> {
     h.param(i).map(|p| p.value()).ok_or_else(|| RenderErrorReason::ParamNotFoundForName("helper", name.to_string()))
 }
@@ -142,8 +153,7 @@ impl HelperDef for TableHelper {
     fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
         let exp = param(h, 0, "exp")?;
         let name = param(h, 1, "name")?.as_str().unwrap_or_default();
-        let table: Option<ResultTable> = exp.get("tables").and_then(|t| t.get(name)).and_then(|t| serde_json::from_value(t.clone()).ok());
-        match table {
+        match table_of(exp, name) {
             Some(t) => out.write(&markdown_table(&t))?,
             None => out.write(&format!("*(no table `{}`)*\n", escape::markdown(name)))?,
         }
@@ -191,8 +201,7 @@ impl HelperDef for PlotHelper {
         }
         let svg = line_chart(title, x_label, &series).map_err(|e| RenderErrorReason::Other(format!("plot {title}: {e}")))?;
         let file = format!("{}-{}.svg", slug(id), slug(names[0]));
-        self.plots.lock().unwrap_or_else(|p| p.into_inner()).push((file.clone(), svg));
-        out.write(&format!("![{}](plots/{file})", escape::markdown(title)))?;
+        show_svg(&self.plots, file, svg, title, out)?;
         Ok(())
     }
 }

@@ -34,12 +34,9 @@ pub struct ReportModel {
     pub dir: &'static str,
     pub run: RunRow,
     pub generated_at: String,
-    /// demo, q1..q5 in order; every question is present even with no experiments.
-    pub questions: Vec<QuestionModel>,
-    /// The same questions by key (`q.demo`, `q.q3`) for templates.
+    /// Experiments by question (`q.demo`, `q.q1` .. `q.q5`); every question is present,
+    /// with no experiments if the run has none for it.
     pub q: BTreeMap<String, QuestionModel>,
-    /// Every experiment by id, for templates that address one directly.
-    pub by_id: BTreeMap<String, ExpModel>,
     pub counts: Counts,
 }
 
@@ -53,9 +50,7 @@ pub struct Counts {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct QuestionModel {
-    pub key: String,
     pub experiments: Vec<ExpModel>,
-    pub any_finished: bool,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -73,7 +68,6 @@ pub struct ExpModel {
     pub reused_from: Option<String>,
     pub values: serde_json::Map<String, serde_json::Value>,
     pub tables: BTreeMap<String, ResultTable>,
-    pub table_order: Vec<String>,
     /// Metric name → points (step, value).
     pub metrics: BTreeMap<String, Vec<(u64, f64)>>,
     /// Artifact name → its file in the run directory.
@@ -85,11 +79,7 @@ const QUESTION_KEYS: [&str; 6] = ["demo", "q1", "q2", "q3", "q4", "q5"];
 pub fn build(store: &Store, run_id: &str, lang: Lang) -> Result<ReportModel> {
     let run = store.run(run_id)?.with_context(|| format!("no run `{run_id}` in {}", store.home().display()))?;
     let rows = store.experiments(run_id)?;
-    let mut by_id = BTreeMap::new();
-    let mut questions: Vec<QuestionModel> = QUESTION_KEYS
-        .iter()
-        .map(|k| QuestionModel { key: k.to_string(), experiments: Vec::new(), any_finished: false })
-        .collect();
+    let mut q: BTreeMap<String, QuestionModel> = QUESTION_KEYS.iter().map(|k| (k.to_string(), QuestionModel { experiments: Vec::new() })).collect();
     let mut counts = Counts::default();
     for row in rows {
         let exp = exp_model(store, run_id, row)?;
@@ -99,22 +89,16 @@ pub fn build(store: &Store, run_id: &str, lang: Lang) -> Result<ReportModel> {
             "skipped" => counts.skipped += 1,
             _ => counts.failed += 1,
         }
-        let key = question_key(&exp.part);
-        if let Some(q) = questions.iter_mut().find(|q| q.key == key) {
-            q.any_finished |= exp.finished;
-            q.experiments.push(exp.clone());
+        if let Some(question) = q.get_mut(&question_key(&exp.part)) {
+            question.experiments.push(exp);
         }
-        by_id.insert(exp.id.clone(), exp);
     }
-    let q = questions.iter().map(|q| (q.key.clone(), q.clone())).collect();
     Ok(ReportModel {
         lang,
         dir: lang.dir(),
         run,
         generated_at: crate::store::now_text(),
-        questions,
         q,
-        by_id,
         counts,
     })
 }
@@ -148,7 +132,6 @@ fn exp_model(store: &Store, run_id: &str, row: ExpRow) -> Result<ExpModel> {
         seconds: row.seconds,
         reused_from: row.reused_from,
         values: row.values,
-        table_order: tables.iter().map(|t| t.name.clone()).collect(),
         tables: tables.into_iter().map(|t| (t.name.clone(), t)).collect(),
         metrics,
         artifacts,

@@ -280,10 +280,8 @@ where
             let message = strip_location(&message).to_string();
             match unknown_field(&message) {
                 Some((field, expected)) => {
-                    let hint = closest(&field, expected.iter().map(String::as_str))
-                        .map(|n| format!("did you mean `{n}`?"))
-                        .or_else(|| Some(format!("allowed keys: {}", expected.join(", "))));
-                    errors.key(&super::locate::join_key(path, &field), message, hint);
+                    let hint = unknown_field_hint(&field, &expected);
+                    errors.key(&super::locate::join_key(path, &field), message, Some(hint));
                 }
                 None if inner == "." => errors.value(&field_path, format!("params: {message}"), None),
                 None => errors.value(&field_path, format!("`{inner}`: {message}"), None),
@@ -306,13 +304,18 @@ fn unknown_field(message: &str) -> Option<(String, Vec<String>)> {
     Some((field.to_string(), expected))
 }
 
+/// "did you mean `x`?" for a near miss, else the keys that are allowed.
+fn unknown_field_hint(field: &str, expected: &[String]) -> String {
+    closest(field, expected.iter().map(String::as_str))
+        .map(|n| format!("did you mean `{n}`?"))
+        .unwrap_or_else(|| format!("allowed keys here: {}", expected.join(", ")))
+}
+
 fn serde_error(e: &serde_norway::Error, file: &str) -> SpecError {
     let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
     let message = strip_location(&e.to_string()).to_string();
     let hint = match unknown_field(&message) {
-        Some((field, expected)) => closest(&field, expected.iter().map(String::as_str))
-            .map(|n| format!("did you mean `{n}`?"))
-            .or_else(|| Some(format!("allowed keys here: {}", expected.join(", ")))),
+        Some((field, expected)) => Some(unknown_field_hint(&field, &expected)),
         None if message.contains("missing field") => Some("add the missing key (see experiments/demo.yaml for a complete entry)".into()),
         None => None,
     };

@@ -60,10 +60,6 @@ impl<'a> TaskContext<'a> {
         Ok(())
     }
 
-    /// Where this experiment's own files go (for large outputs written in pieces).
-    pub fn out_dir(&self) -> &Path {
-        &self.out_dir
-    }
 
     fn emit(&self, event: Event) {
         self.sink.emit(event);

@@ -8,7 +8,6 @@ pub struct Evaluation {
     pub top1: f64,
     pub top5: f64,
     pub mean_per_class: f64,
-    pub predicted: Vec<i64>,
     pub confusion: Confusion,
 }
 
@@ -24,7 +23,7 @@ pub fn evaluate(scores: &Tensor, labels: &[i64], classes: usize) -> Evaluation {
     let per = confusion.per_class();
     let present: Vec<f64> = per.iter().filter(|m| m.support > 0).map(|m| m.recall).collect();
     let mean_per_class = present.iter().sum::<f64>() / present.len().max(1) as f64;
-    Evaluation { top1: confusion.accuracy(), top5, mean_per_class, predicted, confusion }
+    Evaluation { top1: confusion.accuracy(), top5, mean_per_class, confusion }
 }
 
 /// Per-class precision, recall, one-vs-rest accuracy and F1, sorted by F1 (worst

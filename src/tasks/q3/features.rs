@@ -84,20 +84,19 @@ fn encode_images(clip: &Clip, x: &Tensor, precision: &str, device: tch::Device) 
 }
 
 /// Unit-length class embeddings [classes, embed]: each class's prompts from `templates`
-/// encoded, normalised, averaged and normalised again (the CLIP-paper ensemble).
+/// encoded, normalised, averaged and normalised again (the CLIP-paper ensemble). All
+/// prompts go through the text tower in a few large batches.
 pub fn class_embeddings(clip: &Clip, names: &[String], templates: &[String], device: tch::Device) -> Tensor {
+    const BATCH: usize = 256;
     let _guard = tch::no_grad_guard();
     let tokenizer = ClipTokenizer::get();
-    let rows: Vec<Tensor> = names
-        .iter()
-        .map(|name| {
-            let prompts: Vec<String> = templates.iter().map(|t| super::templates::fill(t, name)).collect();
-            let tokens = tokenizer.tokenize_batch(&prompts).to_device(device);
-            let per_prompt = normalize(&clip.encode_text(&tokens).to_kind(Kind::Float));
-            normalize(&per_prompt.mean_dim(0, false, Kind::Float))
-        })
+    let prompts: Vec<String> = names.iter().flat_map(|name| templates.iter().map(move |t| super::templates::fill(t, name))).collect();
+    let encoded: Vec<Tensor> = prompts
+        .chunks(BATCH)
+        .map(|chunk| normalize(&clip.encode_text(&tokenizer.tokenize_batch(chunk).to_device(device)).to_kind(Kind::Float)))
         .collect();
-    Tensor::stack(&rows, 0).to_device(tch::Device::Cpu)
+    let per_prompt = Tensor::cat(&encoded, 0).view([names.len() as i64, templates.len() as i64, -1]);
+    normalize(&per_prompt.mean_dim(1, false, Kind::Float)).to_device(tch::Device::Cpu)
 }
 
 /// Scores [images, classes] from features and class embeddings.

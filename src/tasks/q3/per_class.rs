@@ -6,13 +6,12 @@ use super::eval::{evaluate, per_class_table, Evaluation};
 use super::features::{class_embeddings, image_features, similarities};
 use super::{dataset, model};
 use crate::data::stanford_dogs::{hold_out, Class, Split};
-use crate::nn::clip::normalize;
 use crate::results::{ColumnKind, ResultTable};
 use crate::spec::params::ClipEvalParams;
 use crate::tasks::TaskContext;
 use anyhow::Result;
 use serde_json::json;
-use tch::{Kind, Tensor};
+use tch::Tensor;
 
 const SEARCH_TEMPLATES: [&str; 4] = ["a photo of a {}.", "a photo of a {}, a type of dog.", "a close-up photo of a {}.", "a photo of the {}, a breed of dog."];
 
@@ -136,10 +135,9 @@ pub fn run(p: &ClipEvalParams, ctx: &TaskContext) -> Result<()> {
     Ok(())
 }
 
+/// The ensemble embedding of finished prompts (each already holds the class name).
 fn prompt_embedding(clip: &crate::nn::clip::Clip, prompts: &[String], device: tch::Device) -> Tensor {
-    // One "class" whose name is already in the prompts: the template is just "{}".
-    let rows: Vec<Tensor> = prompts.iter().map(|pr| class_embeddings(clip, &[pr.clone()], &["{}".to_string()], device)).collect();
-    normalize(&Tensor::cat(&rows, 0).mean_dim(0, false, Kind::Float))
+    class_embeddings(clip, &[String::new()], prompts, device).squeeze_dim(0)
 }
 
 fn with_row(classes: &Tensor, row: usize, value: &Tensor) -> Tensor {

@@ -16,6 +16,8 @@ pub fn run(p: &ClipEvalParams, ctx: &TaskContext) -> Result<()> {
     ctx.log(format!("{} images of {} classes ({:?} split), model {}", data.items.len(), names.len(), p.split, model.id));
     let feats = ctx.stage("image features", || image_features(&model, &data.items, &dataset_id, p.batch_size as usize, &p.precision, ctx))?;
     let classes = ctx.stage("text embeddings", || Ok(class_embeddings(&model.clip, &names, &[p.template.clone()], ctx.device)))?;
+    // The demo's models are told apart by their architecture name.
+    let model_name = if p.model == "demo" { model.clip.cfg.name.clone() } else { p.model.clone() };
     ctx.stage("evaluate", || {
         let e = evaluate(&similarities(&feats.features, &classes), &feats.labels, names.len());
         let mut summary = ResultTable::new(
@@ -24,7 +26,6 @@ pub fn run(p: &ClipEvalParams, ctx: &TaskContext) -> Result<()> {
             &[("model", ColumnKind::Text), ("prompt", ColumnKind::Text), ("images", ColumnKind::Integer), ("skipped", ColumnKind::Integer),
               ("top-1", ColumnKind::Percent), ("top-5", ColumnKind::Percent), ("mean per-class", ColumnKind::Percent)],
         );
-        let model_name = if p.model == "demo" { model.clip.cfg.name.clone() } else { p.model.clone() };
         summary.push(vec![json!(model_name), json!(p.template), json!(feats.labels.len()), json!(feats.skipped.len()), json!(e.top1), json!(e.top5), json!(e.mean_per_class)]);
         ctx.table(summary);
         ctx.table(per_class_table(&e, &names));
@@ -35,8 +36,7 @@ pub fn run(p: &ClipEvalParams, ctx: &TaskContext) -> Result<()> {
         ctx.value("skipped_images", feats.skipped.len());
         ctx.value("classes", names.len());
         ctx.value("chance", 1.0 / names.len().max(1) as f64);
-        // The demo's models are told apart by their architecture name.
-        ctx.value("model", if p.model == "demo" { model.clip.cfg.name.clone() } else { p.model.clone() });
+        ctx.value("model", model_name.clone());
         ctx.value("template", p.template.clone());
         ctx.log(format!("top-1 {:.2}%, top-5 {:.2}%", e.top1 * 100.0, e.top5 * 100.0));
         Ok(())
