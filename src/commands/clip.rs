@@ -31,7 +31,7 @@ pub fn classify(a: &ClassifyArgs) -> Result<i32> {
         let image = match decode_file(path) {
             Ok(img) => img,
             Err(e) => {
-                eprintln!("{path:?}: {e:#}", path = path.display());
+                eprintln!("skipped: {e:#}");
                 failed += 1;
                 continue;
             }

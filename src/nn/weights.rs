@@ -9,6 +9,9 @@ use tch::{nn::VarStore, Tensor};
 /// Reads `open_clip_model.safetensors` / `model.safetensors`, or a zip-format
 /// `torch.save(state_dict)` file (`open_clip_pytorch_model.bin`, `pytorch_model.bin`).
 pub fn read_checkpoint(path: &Path) -> Result<Vec<(String, Tensor)>> {
+    if !path.is_file() {
+        bail!("the weights file {} does not exist; check the path, or leave it out to use the Hugging Face cache (`adaptlab fetch clip NAME:TAG`)", path.display());
+    }
     let is_safetensors = path.extension().is_some_and(|e| e == "safetensors");
     let tensors = if is_safetensors { Tensor::read_safetensors(path) } else { Tensor::loadz_multi(path) };
     tensors.with_context(|| {
