@@ -149,6 +149,69 @@ pub fn heatmap(title: &str, labels: &[String], rows: &[Vec<f64>]) -> anyhow::Res
     Ok(svg)
 }
 
+/// A curve with a spread at each point: (mean, standard deviation), fractions in [0, 1].
+pub struct BandSeries {
+    pub name: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+/// Accuracy against a categorical x axis (shots per class), one line per method with
+/// ±std error bars, and a horizontal reference line (zero-shot) when given.
+pub fn few_shot_chart(title: &str, x_labels: &[String], series: &[BandSeries], baseline: Option<(&str, f64)>) -> anyhow::Result<String> {
+    let n = x_labels.len().max(1);
+    let values = series.iter().flat_map(|s| s.points.iter().flat_map(|&(m, sd)| [m - sd, m + sd])).chain(baseline.map(|b| b.1));
+    let (lo, hi) = values.filter(|v| v.is_finite()).fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
+    let (lo, hi) = if lo > hi { (0.0, 1.0) } else { (lo, hi) };
+    let pad = ((hi - lo) * 0.08).max(0.01);
+    let (y0, y1) = (((lo - pad) * 100.0).max(0.0), ((hi + pad) * 100.0).min(100.0));
+    let mut svg = String::new();
+    {
+        let root = SVGBackend::with_string(&mut svg, (680, 380)).into_drawing_area();
+        root.fill(&WHITE)?;
+        let mut chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d(-0.3..(n as f64 - 0.7), y0..y1)?;
+        let names = x_labels.to_vec();
+        let x_label = move |x: &f64| {
+            let i = x.round();
+            if (x - i).abs() < 1e-6 && i >= 0.0 { names.get(i as usize).cloned().unwrap_or_default() } else { String::new() }
+        };
+        chart
+            .configure_mesh()
+            .x_labels(n)
+            .x_label_formatter(&x_label)
+            .x_desc("training images per class")
+            .y_desc("test top-1 (%)")
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()?;
+        if let Some((name, value)) = baseline {
+            let grey = RGBColor(110, 110, 110);
+            chart
+                .draw_series(LineSeries::new([(-0.3, value * 100.0), (n as f64 - 0.7, value * 100.0)], grey.stroke_width(1)))?
+                .label(name.to_string())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], grey.stroke_width(1)));
+        }
+        for (i, s) in series.iter().enumerate() {
+            let colour = PALETTE[i % PALETTE.len()];
+            // Offset each method a little so error bars at the same x do not overlap.
+            let dx = (i as f64 - (series.len() as f64 - 1.0) / 2.0) * 0.04;
+            let points: Vec<(f64, f64, f64)> = s.points.iter().enumerate().filter(|(_, p)| p.0.is_finite()).map(|(x, &(m, sd))| (x as f64 + dx, m * 100.0, sd * 100.0)).collect();
+            chart
+                .draw_series(LineSeries::new(points.iter().map(|p| (p.0, p.1)), colour.stroke_width(2)))?
+                .label(s.name.clone())
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 16, y)], colour.stroke_width(2)));
+            chart.draw_series(points.iter().map(|p| Circle::new((p.0, p.1), 3, colour.filled())))?;
+            chart.draw_series(points.iter().filter(|p| p.2 > 0.0).map(|p| PathElement::new(vec![(p.0, p.1 - p.2), (p.0, p.1 + p.2)], colour.stroke_width(1))))?;
+        }
+        chart.configure_series_labels().position(SeriesLabelPosition::LowerRight).background_style(WHITE.mix(0.85)).border_style(BLACK).draw()?;
+        root.present()?;
+    }
+    Ok(svg)
+}
+
 #[cfg(test)]
 mod tests {
     #[test]
@@ -160,5 +223,17 @@ mod tests {
         .unwrap();
         assert!(s.starts_with("<svg") && s.trim_end().ends_with("</svg>"));
         assert!(s.contains("\nloss\n") && s.contains("\ntest\n"), "title and legend are SVG text");
+    }
+
+    #[test]
+    fn few_shot_chart_has_labels_and_reference_line() {
+        let s = super::few_shot_chart(
+            "few-shot",
+            &["1".into(), "2".into(), "full".into()],
+            &[super::BandSeries { name: "probe".into(), points: vec![(0.3, 0.05), (0.5, 0.02), (0.8, 0.0)] }],
+            Some(("zero-shot", 0.6)),
+        )
+        .unwrap();
+        assert!(s.contains("\nfull\n") && s.contains("\nzero-shot\n") && s.contains("\nprobe\n"), "{s}");
     }
 }

@@ -4,6 +4,7 @@ pub mod formats;
 pub mod image;
 pub mod loader;
 pub mod rng;
+pub mod split;
 pub mod stanford_dogs;
 pub mod synth;
 pub mod synth_dogs;

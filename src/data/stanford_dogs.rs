@@ -171,24 +171,10 @@ impl StanfordDogs {
 /// Splits items into (kept, held out) with about `fraction` of each class held out,
 /// deterministically by seed (for choosing prompts or epochs without touching test).
 pub fn hold_out(items: &[Item], fraction: f64, seed: u64) -> (Vec<Item>, Vec<Item>) {
-    let mut by_class: HashMap<usize, Vec<&Item>> = HashMap::new();
-    for item in items {
-        by_class.entry(item.label).or_default().push(item);
-    }
-    let mut rng = super::rng::SplitMix64::new(seed);
-    let (mut kept, mut held) = (Vec::new(), Vec::new());
-    let mut labels: Vec<usize> = by_class.keys().copied().collect();
-    labels.sort_unstable();
-    for label in labels {
-        let mut members = by_class.remove(&label).unwrap_or_default();
-        for i in (1..members.len()).rev() {
-            members.swap(i, rng.below(i + 1));
-        }
-        let n_held = ((members.len() as f64 * fraction).round() as usize).min(members.len().saturating_sub(1));
-        held.extend(members[..n_held].iter().map(|i| (*i).clone()));
-        kept.extend(members[n_held..].iter().map(|i| (*i).clone()));
-    }
-    (kept, held)
+    let labels: Vec<usize> = items.iter().map(|i| i.label).collect();
+    let (kept, held) = super::split::per_class_holdout(&labels, fraction, seed);
+    let pick = |idx: Vec<usize>| idx.into_iter().map(|i| items[i].clone()).collect();
+    (pick(kept), pick(held))
 }
 
 #[cfg(test)]

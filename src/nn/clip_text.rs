@@ -110,10 +110,13 @@ impl TextTransformer {
         }
     }
 
-    /// Text features from token embeddings [batch, context, width] and the token ids
-    /// (the EOT position is where the id is largest). Learned prompts (CoOp) enter here.
+    /// Text features from token embeddings [batch, length, width] and the token ids
+    /// [batch, length] (the EOT position is where the id is largest). Learned prompts
+    /// (CoOp) enter here. `length` may be shorter than the context: attention is causal,
+    /// so positions up to the last EOT do not depend on the padding after it.
     pub fn encode_embeddings(&self, embeddings: &Tensor, tokens: &Tensor) -> Tensor {
-        let mut x = embeddings + &self.positional_embedding;
+        let length = embeddings.size()[1];
+        let mut x = embeddings + self.positional_embedding.narrow(0, 0, length);
         for block in &self.blocks {
             x = block.forward(&x);
         }

@@ -1,6 +1,10 @@
 //! Model code on tch, one file per architecture; VarStore paths equal checkpoint keys.
+pub mod class_head;
 pub mod clip;
 pub mod clip_text;
 pub mod convnext;
+pub mod coop;
+pub mod lbfgs;
+pub mod logistic;
 pub mod small_cnn;
 pub mod weights;

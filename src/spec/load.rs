@@ -3,7 +3,7 @@ use super::hint::closest;
 use super::kinds::{TaskKind, KINDS};
 use super::locate::{Loc, LocationIndex};
 use super::model::{DeviceSpec, Experiment, Part, Suite, TaskParams};
-use super::params::{ClipCompareParams, ClipEvalParams, ClipPretrainParams, SmokeParams, Validate, Violations};
+use super::params::{ClipAdaptParams, ClipCompareParams, ClipEvalParams, ClipPretrainParams, SmokeParams, Validate, Violations};
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -176,12 +176,17 @@ pub fn parse_suite(text: &str, file: &str) -> Result<Suite, SpecErrors> {
         };
         let params = kind.and_then(|k| typed_params(k, &e.params, &format!("{at}.params"), &mut errors));
         if let Some(TaskParams::ClipCompare(c)) = &params {
-            let named = [("base", Some(&c.base)), ("large", Some(&c.large)), ("base_templates", c.base_templates.as_ref()), ("large_templates", c.large_templates.as_ref())];
+            let mut named = vec![("base".to_string(), Some(&c.base)), ("large".to_string(), Some(&c.large)), ("base_templates".to_string(), c.base_templates.as_ref()), ("large_templates".to_string(), c.large_templates.as_ref())];
+            named.extend(c.base_adapted.iter().enumerate().map(|(i, id)| (format!("base_adapted[{i}]"), Some(id))));
+            named.extend(c.large_adapted.iter().enumerate().map(|(i, id)| (format!("large_adapted[{i}]"), Some(id))));
             for (field, id) in named {
                 if let Some(id) = id.filter(|id| !e.needs.contains(id)) {
                     errors.value(&format!("{at}.params.{field}"), format!("`{id}` is not in this experiment's `needs`"), Some(format!("add `{id}` to `needs` so it runs first")));
                 }
             }
+        }
+        if let (Some(TaskParams::ClipAdapt(a)), Some(k)) = (&params, kind) {
+            check_adapt_methods(a, k, &e.needs, &at, &mut errors);
         }
         if let (Some(part), Some(task), Some(params)) = (part, kind, params) {
             experiments.push(Experiment {
@@ -219,6 +224,25 @@ pub fn parse_suite(text: &str, file: &str) -> Result<Suite, SpecErrors> {
     })
 }
 
+/// (d) and (e) share a params type; each kind accepts only its own methods.
+fn check_adapt_methods(p: &ClipAdaptParams, kind: TaskKind, needs: &[String], at: &str, errors: &mut Errors) {
+    use super::params::{CLASS_EMBEDDING_METHODS, LINEAR_PROBE_METHODS};
+    let own: &[&str] = if kind == TaskKind::ClipLinearProbe { &LINEAR_PROBE_METHODS } else { &CLASS_EMBEDDING_METHODS };
+    for (i, m) in p.methods.iter().enumerate() {
+        if !own.contains(&m.as_str()) {
+            let hint = closest(m, own.iter().copied()).map_or_else(|| format!("{kind} runs {}", own.join(", ")), |n| format!("did you mean `{n}`? ({kind} runs {})", own.join(", ")));
+            errors.value(&format!("{at}.params.methods[{i}]"), format!("`{m}` is not a method of {kind}"), Some(hint));
+        }
+    }
+    if let Some(id) = &p.class_embedding {
+        if kind != TaskKind::ClipLinearProbe {
+            errors.value(&format!("{at}.params.class_embedding"), "`class_embedding` only applies to clip_linear_probe".to_string(), Some("remove it".into()));
+        } else if !needs.contains(id) {
+            errors.value(&format!("{at}.params.class_embedding"), format!("`{id}` is not in this experiment's `needs`"), Some(format!("add `{id}` to `needs` so it runs first")));
+        }
+    }
+}
+
 fn valid_id(id: &str) -> bool {
     let mut chars = id.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
@@ -239,9 +263,16 @@ fn typed_params(kind: TaskKind, value: &serde_norway::Value, path: &str, errors:
         v => v.clone(),
     };
     // YAML merge keys (`<<: *anchor`) let experiments share params.
-    if let Err(e) = value.apply_merge() {
-        errors.value(path, format!("cannot merge `<<` keys: {e}"), Some("`<<` must refer to a mapping (an anchor like `&common`)".into()));
-        return None;
+    // A merged anchor may itself hold a `<<`; merge until nothing changes.
+    for _ in 0..16 {
+        let before = value.clone();
+        if let Err(e) = value.apply_merge() {
+            errors.value(path, format!("cannot merge `<<` keys: {e}"), Some("`<<` must refer to a mapping (an anchor like `&common`)".into()));
+            return None;
+        }
+        if value == before {
+            break;
+        }
     }
     match kind {
         TaskKind::Smoke => typed::<SmokeParams>(value, path, errors).map(TaskParams::Smoke),
@@ -250,6 +281,7 @@ fn typed_params(kind: TaskKind, value: &serde_norway::Value, path: &str, errors:
             typed::<ClipEvalParams>(value, path, errors).map(TaskParams::ClipEval)
         }
         TaskKind::ClipCompare => typed::<ClipCompareParams>(value, path, errors).map(TaskParams::ClipCompare),
+        TaskKind::ClipClassEmbedding | TaskKind::ClipLinearProbe => typed::<ClipAdaptParams>(value, path, errors).map(TaskParams::ClipAdapt),
         _ => match serde_json::to_value(&value) {
             Ok(json) => Some(TaskParams::NotImplemented(json)),
             Err(e) => {

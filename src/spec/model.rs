@@ -1,6 +1,6 @@
 //! The validated suite: what the runner executes and the store snapshots.
 use super::kinds::TaskKind;
-use super::params::{ClipCompareParams, ClipEvalParams, ClipPretrainParams, SmokeParams};
+use super::params::{ClipAdaptParams, ClipCompareParams, ClipEvalParams, ClipPretrainParams, SmokeParams};
 use serde::Serialize;
 
 #[derive(Debug, Clone)]
@@ -61,6 +61,7 @@ pub enum TaskParams {
     ClipPretrain(ClipPretrainParams),
     ClipEval(ClipEvalParams),
     ClipCompare(ClipCompareParams),
+    ClipAdapt(ClipAdaptParams),
     NotImplemented(serde_json::Value),
 }
 
@@ -71,6 +72,7 @@ impl TaskParams {
             TaskParams::ClipPretrain(p) => to_json(p),
             TaskParams::ClipEval(p) => to_json(p),
             TaskParams::ClipCompare(p) => to_json(p),
+            TaskParams::ClipAdapt(p) => to_json(p),
             TaskParams::NotImplemented(v) => v.clone(),
         }
     }

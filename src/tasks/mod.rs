@@ -15,7 +15,9 @@ pub struct NotImplemented(pub TaskKind);
 pub fn code_version(kind: TaskKind) -> u32 {
     match kind {
         TaskKind::Smoke => 2,
-        TaskKind::ClipPretrain | TaskKind::ClipZeroShot | TaskKind::ClipTemplates | TaskKind::ClipPerClass | TaskKind::ClipCompare => 1,
+        TaskKind::ClipPretrain | TaskKind::ClipZeroShot | TaskKind::ClipTemplates | TaskKind::ClipPerClass => 1,
+        TaskKind::ClipCompare => 2,
+        TaskKind::ClipClassEmbedding | TaskKind::ClipLinearProbe => 1,
         _ => 0,
     }
 }
@@ -25,6 +27,11 @@ pub fn run(exp: &Experiment, ctx: &TaskContext) -> anyhow::Result<()> {
         TaskParams::Smoke(p) => smoke::run(p, ctx),
         TaskParams::ClipPretrain(p) => q3::pretrain::run(p, ctx),
         TaskParams::ClipCompare(p) => q3::compare::run(p, ctx),
+        TaskParams::ClipAdapt(p) => match exp.task {
+            TaskKind::ClipClassEmbedding => q3::adapt::class_embedding::run(p, ctx),
+            TaskKind::ClipLinearProbe => q3::adapt::linear_probe::run(p, ctx),
+            other => Err(NotImplemented(other).into()),
+        },
         TaskParams::ClipEval(p) => match exp.task {
             TaskKind::ClipZeroShot => q3::zero_shot::run(p, ctx),
             TaskKind::ClipTemplates => q3::template_study::run(p, ctx),

@@ -3,28 +3,15 @@
 //! results the two models' experiments wrote.
 use crate::results::{ColumnKind, ResultTable};
 use crate::spec::params::ClipCompareParams;
+use super::stored::{column, Stored};
 use crate::tasks::TaskContext;
-use anyhow::{Context, Result};
-use serde_json::{json, Value};
+use anyhow::Result;
+use serde_json::json;
 use std::collections::BTreeMap;
 
-struct Stored {
-    values: serde_json::Map<String, Value>,
-    tables: Vec<ResultTable>,
-}
-
-fn read(ctx: &TaskContext, id: &str) -> Result<Stored> {
-    let path = ctx.input_file(id, "result.json")?;
-    let doc: Value = serde_json::from_str(&std::fs::read_to_string(&path)?).with_context(|| format!("reading {}", path.display()))?;
-    Ok(Stored {
-        values: doc["values"].as_object().cloned().unwrap_or_default(),
-        tables: serde_json::from_value(doc["tables"].clone()).unwrap_or_default(),
-    })
-}
-
 fn f1_by_class(s: &Stored) -> BTreeMap<String, f64> {
-    let Some(t) = s.tables.iter().find(|t| t.name == "per_class") else { return BTreeMap::new() };
-    let (ci, fi) = (t.columns.iter().position(|c| c.name == "class"), t.columns.iter().position(|c| c.name == "F1"));
+    let Some(t) = s.table("per_class") else { return BTreeMap::new() };
+    let (ci, fi) = (column(t, "class"), column(t, "F1"));
     let (Some(ci), Some(fi)) = (ci, fi) else { return BTreeMap::new() };
     t.rows
         .iter()
@@ -34,10 +21,10 @@ fn f1_by_class(s: &Stored) -> BTreeMap<String, f64> {
 }
 
 pub fn run(p: &ClipCompareParams, ctx: &TaskContext) -> Result<()> {
-    let base = read(ctx, &p.base)?;
-    let large = read(ctx, &p.large)?;
-    let num = |s: &Stored, k: &str| s.values.get(k).and_then(Value::as_f64);
-    let text = |s: &Stored, k: &str| s.values.get(k).cloned().unwrap_or(Value::Null);
+    let base = Stored::read(ctx, &p.base)?;
+    let large = Stored::read(ctx, &p.large)?;
+    let num = |s: &Stored, k: &str| s.number(k);
+    let text = |s: &Stored, k: &str| s.value(k);
 
     let mut models = ResultTable::new(
         "models",
@@ -64,7 +51,7 @@ pub fn run(p: &ClipCompareParams, ctx: &TaskContext) -> Result<()> {
     ctx.table(table);
 
     if let (Some(bt), Some(lt)) = (&p.base_templates, &p.large_templates) {
-        let (bt, lt) = (read(ctx, bt)?, read(ctx, lt)?);
+        let (bt, lt) = (Stored::read(ctx, bt)?, Stored::read(ctx, lt)?);
         let mut prompts = ResultTable::new(
             "templates",
             "Prompt study of the two models",
@@ -79,6 +66,10 @@ pub fn run(p: &ClipCompareParams, ctx: &TaskContext) -> Result<()> {
         if let (Some(b), Some(l)) = (num(&bt, "ensemble80_top1"), num(&lt, "ensemble80_top1")) {
             ctx.value("ensemble80_gain", l - b);
         }
+    }
+
+    if !p.base_adapted.is_empty() || !p.large_adapted.is_empty() {
+        ctx.table(adaptation_table(ctx, &p.base_adapted, &p.large_adapted)?);
     }
 
     let improved = changes.iter().filter(|c| c.2 > c.1 + 1e-12).count();
@@ -97,4 +88,39 @@ pub fn run(p: &ClipCompareParams, ctx: &TaskContext) -> Result<()> {
     ctx.value("biggest_loss_class", last.0.clone());
     ctx.value("biggest_loss", last.2 - last.1);
     Ok(())
+}
+
+/// Test top-1 of every method of the (d)/(e) experiments, one column per model.
+fn adaptation_table(ctx: &TaskContext, base: &[String], large: &[String]) -> Result<ResultTable> {
+    let methods = |ids: &[String]| -> Result<Vec<(String, f64)>> {
+        let mut rows: Vec<(String, f64)> = Vec::new();
+        for id in ids {
+            let stored = Stored::read(ctx, id)?;
+            let t = stored.table("methods").ok_or_else(|| anyhow::anyhow!("`{id}` stored no methods table (is it a clip_class_embedding or clip_linear_probe experiment?)"))?;
+            let (Some(mi), Some(ti)) = (column(t, "method"), column(t, "top-1")) else { continue };
+            for r in &t.rows {
+                if let (Some(m), Some(v)) = (r[mi].as_str(), r[ti].as_f64()) {
+                    if !rows.iter().any(|x| x.0 == m) {
+                        rows.push((m.to_string(), v));
+                    }
+                }
+            }
+        }
+        Ok(rows)
+    };
+    let (b, l) = (methods(base)?, methods(large)?);
+    let mut table = ResultTable::new(
+        "adaptation",
+        "Test top-1 by method and model",
+        &[("method", ColumnKind::Text), ("base", ColumnKind::Percent), ("large", ColumnKind::Percent), ("change (points)", ColumnKind::Float)],
+    );
+    let mut order: Vec<String> = b.iter().map(|x| x.0.clone()).collect();
+    order.extend(l.iter().map(|x| x.0.clone()).filter(|m| !b.iter().any(|x| &x.0 == m)));
+    for m in order {
+        let find = |rows: &[(String, f64)]| rows.iter().find(|x| x.0 == m).map(|x| x.1);
+        let (vb, vl) = (find(&b), find(&l));
+        let change = vb.zip(vl).map(|(vb, vl)| (vl - vb) * 100.0);
+        table.push(vec![json!(m), json!(vb), json!(vl), json!(change)]);
+    }
+    Ok(table)
 }

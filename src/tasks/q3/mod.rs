@@ -1,4 +1,5 @@
 //! Question 3: CLIP zero-shot on Stanford Dogs with open_clip's ConvNeXt CLIP.
+pub mod adapt;
 pub mod compare;
 pub mod dataset;
 pub mod eval;
@@ -6,6 +7,7 @@ pub mod features;
 pub mod model;
 pub mod per_class;
 pub mod pretrain;
+pub mod stored;
 pub mod template_study;
 pub mod templates;
 pub mod zero_shot;

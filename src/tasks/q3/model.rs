@@ -2,7 +2,6 @@
 //! weights file, or an open_clip pretrained tag found in the Hugging Face hub cache.
 use crate::nn::clip::{Clip, ClipConfig};
 use crate::nn::weights::{load_strict, read_checkpoint};
-use crate::spec::params::ClipEvalParams;
 use crate::tasks::TaskContext;
 use anyhow::{bail, Context, Result};
 use std::path::{Path, PathBuf};
@@ -38,14 +37,14 @@ pub fn find_in_hub_cache(hub: &Path, repo: &str) -> Option<PathBuf> {
 }
 
 /// For an experiment: the demo weights come from the experiment in `needs` that wrote them.
-pub fn load(params: &ClipEvalParams, ctx: &TaskContext) -> Result<LoadedClip> {
-    let weights = if params.model == "demo" {
+pub fn load(model: &str, weights: Option<&str>, ctx: &TaskContext) -> Result<LoadedClip> {
+    let weights = if model == "demo" {
         let source = ctx.input_with_file(DEMO_WEIGHTS).context("`model: demo` needs an experiment of task `clip_pretrain` in `needs`")?;
         Some(ctx.input_file(&source, DEMO_WEIGHTS)?)
     } else {
-        params.weights.as_ref().map(PathBuf::from)
+        weights.map(PathBuf::from)
     };
-    load_model(&params.model, weights.as_deref(), ctx.device)
+    load_model(model, weights.as_deref(), ctx.device)
 }
 
 /// `model` is `NAME:TAG` (weights from the hub cache unless `weights` is given), `NAME`

@@ -26,7 +26,7 @@ fn name_variants(class: &Class) -> Vec<String> {
 }
 
 pub fn run(p: &ClipEvalParams, ctx: &TaskContext) -> Result<()> {
-    let model = ctx.stage("load model", || model::load(p, ctx))?;
+    let model = ctx.stage("load model", || model::load(&p.model, p.weights.as_deref(), ctx))?;
     let (test, test_id) = ctx.stage("open data set", || dataset::open(&p.dataset, p.split))?;
     let (train, train_id) = dataset::open(&p.dataset, Split::Train)?;
     let names = test.names(p.class_names);

@@ -26,7 +26,7 @@ pub const STUDY: [(&str, &str); 9] = [
 ];
 
 pub fn run(p: &ClipEvalParams, ctx: &TaskContext) -> Result<()> {
-    let model = ctx.stage("load model", || model::load(p, ctx))?;
+    let model = ctx.stage("load model", || model::load(&p.model, p.weights.as_deref(), ctx))?;
     let (data, dataset_id) = ctx.stage("open data set", || dataset::open(&p.dataset, p.split))?;
     let feats = ctx.stage("image features", || image_features(&model, &data.items, &dataset_id, p.batch_size as usize, &p.precision, ctx))?;
     let singles: Vec<(String, String)> = if p.templates.is_empty() {

@@ -10,7 +10,7 @@ use anyhow::Result;
 use serde_json::json;
 
 pub fn run(p: &ClipEvalParams, ctx: &TaskContext) -> Result<()> {
-    let model = ctx.stage("load model", || model::load(p, ctx))?;
+    let model = ctx.stage("load model", || model::load(&p.model, p.weights.as_deref(), ctx))?;
     let (data, dataset_id) = ctx.stage("open data set", || dataset::open(&p.dataset, p.split))?;
     let names = data.names(p.class_names);
     ctx.log(format!("{} images of {} classes ({:?} split), model {}", data.items.len(), names.len(), p.split, model.id));

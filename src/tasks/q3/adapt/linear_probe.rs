@@ -1,0 +1,58 @@
+//! `clip_linear_probe` (Q3e): the text encoder dropped, a fully connected layer trained
+//! on the frozen image features, with the CLIP paper's L-BFGS logistic regression as the
+//! reference line; optionally drawn beside a (d) experiment's results.
+use super::few_shot::{self, first_meeting};
+use super::methods::Method;
+use super::{prepare, study};
+use crate::results::ResultTable;
+use crate::spec::params::{ClipAdaptParams, LINEAR_PROBE_METHODS};
+use crate::tasks::q3::stored::Stored;
+use crate::tasks::TaskContext;
+use anyhow::{Context, Result};
+use serde_json::Value;
+
+pub fn run(p: &ClipAdaptParams, ctx: &TaskContext) -> Result<()> {
+    let prep = prepare(p, ctx)?;
+    let methods = study::selected(p, &LINEAR_PROBE_METHODS);
+    let s = study::run(&prep, p, &methods, ctx)?;
+    let run_of = |m: Method| s.runs.iter().find(|r| r.method == m);
+    if let (Some(probe), Some(lbfgs)) = (run_of(Method::Probe), run_of(Method::Lbfgs)) {
+        ctx.value("probe_minus_lbfgs", probe.test.top1 - lbfgs.test.top1);
+    }
+    let Some(other) = &p.class_embedding else { return Ok(()) };
+    let stored = Stored::read(ctx, other)?;
+    anyhow::ensure!(
+        stored.value("model") == Value::from(prep.model_name.clone()),
+        "`{other}` used the model {}, this experiment {}; compare experiments of the same model",
+        stored.value("model"),
+        prep.model_name
+    );
+    // One table with zero-shot, (d) and (e).
+    let theirs = stored.table("methods").context(format!("`{other}` stored no methods table"))?;
+    let ours = study::methods_table(&s.zero_shot, &s.runs);
+    let mut all = ResultTable { name: "all_methods".into(), title: "Zero-shot, (d) and (e) on the test split".into(), columns: theirs.columns.clone(), rows: theirs.rows.clone() };
+    all.rows.extend(ours.rows.into_iter().skip(1));
+    ctx.table(all);
+    // One few-shot plot with every method.
+    let mut curves = stored.table(few_shot::TABLE).map(few_shot::from_table).unwrap_or_default();
+    let text = curves.iter().find(|c| c.method == Method::TextInit.label()).cloned();
+    curves.extend(s.curves.iter().cloned());
+    if !curves.is_empty() {
+        let svg = few_shot::chart(&format!("Few-shot accuracy, (d) and (e) ({})", prep.model_name), &curves, s.zero_shot.top1)?;
+        ctx.artifact("few_shot_all", "few_shot_all.svg", svg.as_bytes())?;
+    }
+    let probe = s.curves.iter().find(|c| c.method == Method::Probe.label());
+    if let (Some(text), Some(probe)) = (text, probe) {
+        if let (Some(t), Some(l)) = (text.points.first(), probe.points.first()) {
+            ctx.value("text_init_fewest_top1", t.mean);
+            ctx.value("probe_fewest_top1", l.mean);
+            ctx.value("text_init_beats_probe_at_fewest", t.mean > l.mean);
+        }
+        ctx.value("probe_meets_text_init_at", first_meeting(&text, probe).map_or(Value::Null, Value::from));
+        if let (Some(t), Some(l)) = (text.points.last(), probe.points.last()) {
+            ctx.value("probe_minus_text_init_full", l.mean - t.mean);
+        }
+    }
+    ctx.value("compared_with", other.clone());
+    Ok(())
+}

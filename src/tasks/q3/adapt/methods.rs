@@ -1,0 +1,208 @@
+//! The trainable classifiers of (d) and (e), each trained on a subset of the training
+//! features with its hyperparameters chosen on validation, then scored once on test.
+use super::fit::{grid_search, predict, FitOutcome, Labelled};
+use super::Prepared;
+use crate::nn::class_head::{CosineHead, FeatureClassifier, LinearProbe};
+use crate::nn::clip::{normalize, Clip};
+use crate::nn::coop::{ClassPrompts, ContextInit};
+use crate::nn::lbfgs::LbfgsOptions;
+use crate::nn::logistic::LogisticRegression;
+use crate::spec::params::{ClipAdaptParams, CoopParams};
+use crate::tasks::q3::eval::{evaluate, Evaluation};
+use crate::tokenize::ClipTokenizer;
+use anyhow::Result;
+use std::time::Instant;
+use tch::nn::VarStore;
+use tch::{Kind, Tensor};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    /// (d1) one embedding per class in the joint space, initialised from the text.
+    TextInit,
+    /// (d1) ablation: the same head initialised at random.
+    RandomInit,
+    /// (d2) CoOp: class-specific context tokens through the frozen text encoder.
+    Coop,
+    /// (e) a fully connected layer trained by gradient descent.
+    Probe,
+    /// (e) reference: L2 logistic regression by L-BFGS (the CLIP paper's probe).
+    Lbfgs,
+}
+
+impl Method {
+    pub const ALL: [Method; 5] = [Method::TextInit, Method::RandomInit, Method::Coop, Method::Probe, Method::Lbfgs];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Method::TextInit => "text_init",
+            Method::RandomInit => "random_init",
+            Method::Coop => "coop",
+            Method::Probe => "probe",
+            Method::Lbfgs => "lbfgs",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Method::TextInit => "(d1) class embeddings, text init",
+            Method::RandomInit => "(d1) class embeddings, random init",
+            Method::Coop => "(d2) CoOp context tokens",
+            Method::Probe => "(e) linear probe",
+            Method::Lbfgs => "(e) logistic regression, L-BFGS",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<Method> {
+        Method::ALL.into_iter().find(|m| m.key() == key)
+    }
+}
+
+/// One method trained once and scored on test.
+pub struct MethodRun {
+    pub method: Method,
+    pub test: Evaluation,
+    pub val_accuracy: f64,
+    /// The chosen hyperparameters, in words.
+    pub choice: String,
+    pub trainable: i64,
+    pub seconds: f64,
+    /// The chosen setting's training curve (gradient-descent methods).
+    pub outcome: Option<FitOutcome>,
+    /// Every grid point: (setting, validation accuracy, when it peaked).
+    pub grid: Vec<(String, f64, String)>,
+}
+
+/// The CoOp prompt token ids of every class and the context length M.
+pub fn coop_tokens(names: &[String], coop: &CoopParams) -> (Tensor, i64, ContextInit) {
+    let tokenizer = ClipTokenizer::get();
+    let init = coop.ctx_init.trim();
+    let (words, how) = if init.is_empty() { (vec!["X"; coop.ctx_tokens as usize].join(" "), ContextInit::Random) } else { (init.to_string(), ContextInit::FromTokens) };
+    let m = tokenizer.encode(&words).len() as i64;
+    let prompts: Vec<String> = names.iter().map(|n| format!("{words} {n}.")).collect();
+    (tokenizer.tokenize_batch(&prompts), m, how)
+}
+
+/// CoOp's classifier: the frozen CLIP's text tower on the learned prompts.
+pub struct CoopClassifier<'a> {
+    pub clip: &'a Clip,
+    pub prompts: ClassPrompts,
+    pub scale: f64,
+}
+
+impl FeatureClassifier for CoopClassifier<'_> {
+    fn logits(&self, features: &Tensor) -> Tensor {
+        let classes = normalize(&self.prompts.encode(&self.clip.text));
+        normalize(features).matmul(&classes.transpose(0, 1)) * self.scale
+    }
+}
+
+/// The L-BFGS probe as a classifier on unit-length features (as the linear probe).
+struct LbfgsProbe(LogisticRegression);
+
+impl FeatureClassifier for LbfgsProbe {
+    fn logits(&self, features: &Tensor) -> Tensor {
+        self.0.logits(&normalize(features)).to_kind(Kind::Float)
+    }
+}
+
+fn trainable(vs: &VarStore) -> i64 {
+    vs.trainable_variables().iter().map(|t| t.numel() as i64).sum()
+}
+
+fn describe(o: &FitOutcome) -> String {
+    if o.setting.weight_decay > 0.0 {
+        format!("lr {}, weight decay {}", o.setting.lr, o.setting.weight_decay)
+    } else {
+        format!("lr {}", o.setting.lr)
+    }
+}
+
+fn test_evaluation(prep: &Prepared, model: &dyn FeatureClassifier) -> Evaluation {
+    let scores = predict(model, &prep.test_features).to_device(tch::Device::Cpu);
+    evaluate(&scores, &prep.test_labels, prep.classes())
+}
+
+/// Trains `method` on the training rows `subset` (all when None) with `seed`.
+pub fn run(method: Method, prep: &Prepared, p: &ClipAdaptParams, subset: Option<&[usize]>, seed: u64, device: tch::Device, tick: &mut dyn FnMut(u64, u64) -> Result<()>) -> Result<MethodRun> {
+    let started = Instant::now();
+    let (features, labels) = match subset {
+        Some(rows) => {
+            let index = Tensor::from_slice(&rows.iter().map(|&r| r as i64).collect::<Vec<_>>()).to_device(device);
+            let labels: Vec<i64> = rows.iter().map(|&r| prep.train_labels[r]).collect();
+            (prep.train_features.index_select(0, &index), Tensor::from_slice(&labels).to_device(device))
+        }
+        None => (prep.train_features.shallow_clone(), Tensor::from_slice(&prep.train_labels).to_device(device)),
+    };
+    let train = Labelled { features: &features, labels: &labels };
+    let val = Labelled { features: &prep.val_features, labels: &prep.val_labels };
+    let classes = prep.classes() as i64;
+    let embed = prep.zero_shot.size()[1];
+    let scale = prep.scale;
+    macro_rules! gradient_method {
+        ($build:expr, $params:expr) => {{
+            let (best, all) = grid_search(&$build, device, train, val, $params, seed, tick)?;
+            let test = test_evaluation(prep, &best.model);
+            let grid = all.iter().map(|o| (describe(o), o.val_accuracy, format!("step {} of {}", o.best_step, o.steps))).collect();
+            MethodRun {
+                method,
+                test,
+                val_accuracy: best.outcome.val_accuracy,
+                choice: describe(&best.outcome),
+                trainable: trainable(&best.vs),
+                seconds: started.elapsed().as_secs_f64(),
+                outcome: Some(best.outcome),
+                grid,
+            }
+        }};
+    }
+    Ok(match method {
+        Method::TextInit => {
+            let init = prep.zero_shot.to_device(device);
+            gradient_method!(|vs: &VarStore| CosineHead::from_embeddings(&vs.root(), &init, scale), &p.head)
+        }
+        Method::RandomInit => gradient_method!(|vs: &VarStore| CosineHead::random(&vs.root(), classes, embed, scale), &p.head),
+        Method::Probe => gradient_method!(|vs: &VarStore| LinearProbe::new(&vs.root(), embed, classes), &p.probe),
+        Method::Coop => {
+            let (tokens, m, _) = coop_tokens(&prep.names, &p.coop);
+            let clip = &prep.model.clip;
+            let random = p.coop.ctx_init.trim().is_empty();
+            let build = |vs: &VarStore| CoopClassifier {
+                clip,
+                prompts: ClassPrompts::new(&vs.root(), &clip.text, &tokens, m, if random { ContextInit::Random } else { ContextInit::FromTokens }),
+                scale,
+            };
+            gradient_method!(build, &p.coop.fit())
+        }
+        Method::Lbfgs => {
+            let x = normalize(train.features);
+            let mut cs = p.lbfgs.cs.clone();
+            cs.sort_by(f64::total_cmp);
+            let opts = LbfgsOptions { max_iter: p.lbfgs.max_iter as usize, ..Default::default() };
+            let mut best: Option<(LbfgsProbe, f64)> = None;
+            let mut warm: Option<LogisticRegression> = None;
+            let mut grid = Vec::new();
+            for (i, &c) in cs.iter().enumerate() {
+                let fitted = LogisticRegression::fit(&x, train.labels, classes, c, warm.as_ref(), opts);
+                let probe = LbfgsProbe(fitted);
+                let acc = super::fit::accuracy(&probe, val);
+                grid.push((format!("C {c}"), acc, format!("{} iterations{}", probe.0.iterations, if probe.0.converged { "" } else { " (not converged)" })));
+                tick(i as u64 + 1, cs.len() as u64)?;
+                warm = Some(LogisticRegression { weight: probe.0.weight.copy(), bias: probe.0.bias.copy(), c, iterations: 0, converged: true });
+                if best.as_ref().is_none_or(|b| acc > b.1) {
+                    best = Some((probe, acc));
+                }
+            }
+            let (probe, val_accuracy) = best.ok_or_else(|| anyhow::anyhow!("`lbfgs.cs` is empty"))?;
+            MethodRun {
+                method,
+                test: test_evaluation(prep, &probe),
+                val_accuracy,
+                choice: format!("C {}", probe.0.c),
+                trainable: classes * embed + classes,
+                seconds: started.elapsed().as_secs_f64(),
+                outcome: None,
+                grid,
+            }
+        }
+    })
+}
