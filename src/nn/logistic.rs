@@ -34,7 +34,8 @@ impl LogisticRegression {
             let theta = theta.detach().set_requires_grad(true);
             let (w, b) = unpack(&theta);
             let logits = x.matmul(&w.transpose(0, 1)) + b;
-            let loss = logits.cross_entropy_for_logits(&y) + w.square().sum(Kind::Double) * penalty;
+            // In float64 throughout (tch's cross_entropy_for_logits would round to float32).
+            let loss = logits.log_softmax(-1, Kind::Double).nll_loss(&y) + w.square().sum(Kind::Double) * penalty;
             let grad = Tensor::run_backward(&[&loss], &[&theta], false, false).remove(0);
             (loss.double_value(&[]), grad)
         };

@@ -69,7 +69,15 @@ pub fn run(p: &ClipCompareParams, ctx: &TaskContext) -> Result<()> {
     }
 
     if !p.base_adapted.is_empty() || !p.large_adapted.is_empty() {
-        ctx.table(adaptation_table(ctx, &p.base_adapted, &p.large_adapted)?);
+        let (table, gaps) = adaptation_table(ctx, &p.base_adapted, &p.large_adapted)?;
+        ctx.table(table);
+        ctx.value("adaptation_compared", true);
+        if let Some((zero_shot_gap, adapted_gap, best_base, best_large)) = gaps {
+            ctx.value("zero_shot_gap", zero_shot_gap);
+            ctx.value("adapted_gap", adapted_gap);
+            ctx.value("best_adapted_base", best_base);
+            ctx.value("best_adapted_large", best_large);
+        }
     }
 
     let improved = changes.iter().filter(|c| c.2 > c.1 + 1e-12).count();
@@ -90,8 +98,11 @@ pub fn run(p: &ClipCompareParams, ctx: &TaskContext) -> Result<()> {
     Ok(())
 }
 
-/// Test top-1 of every method of the (d)/(e) experiments, one column per model.
-fn adaptation_table(ctx: &TaskContext, base: &[String], large: &[String]) -> Result<ResultTable> {
+/// Test top-1 of every method of the (d)/(e) experiments, one column per model; and the
+/// large-minus-base gap in zero-shot and between the two models' best adapted methods.
+type Gaps = Option<(f64, f64, String, String)>;
+
+fn adaptation_table(ctx: &TaskContext, base: &[String], large: &[String]) -> Result<(ResultTable, Gaps)> {
     let methods = |ids: &[String]| -> Result<Vec<(String, f64)>> {
         let mut rows: Vec<(String, f64)> = Vec::new();
         for id in ids {
@@ -122,5 +133,11 @@ fn adaptation_table(ctx: &TaskContext, base: &[String], large: &[String]) -> Res
         let change = vb.zip(vl).map(|(vb, vl)| (vl - vb) * 100.0);
         table.push(vec![json!(m), json!(vb), json!(vl), json!(change)]);
     }
-    Ok(table)
+    let zero = |rows: &[(String, f64)]| rows.iter().find(|x| x.0 == "zero-shot").map(|x| x.1);
+    let best = |rows: &[(String, f64)]| rows.iter().filter(|x| x.0 != "zero-shot").max_by(|a, b| a.1.total_cmp(&b.1)).cloned();
+    let gaps = match (zero(&b), zero(&l), best(&b), best(&l)) {
+        (Some(zb), Some(zl), Some(bb), Some(bl)) => Some((zl - zb, bl.1 - bb.1, bb.0, bl.0)),
+        _ => None,
+    };
+    Ok((table, gaps))
 }

@@ -32,8 +32,7 @@ pub fn run(p: &ClipAdaptParams, ctx: &TaskContext) -> Result<()> {
     if s.runs.iter().any(|r| r.method == Method::Coop) {
         let (_, m, _) = super::methods::coop_tokens(&prep.names, &p.coop);
         ctx.value("coop_context_tokens", m);
-        let init = p.coop.ctx_init.trim();
-        ctx.value("coop_init", if init.is_empty() { "random N(0, 0.02²)".to_string() } else { format!("\"{init}\"") });
+        ctx.value("coop_init_words", p.coop.ctx_init.trim());
     }
     let curve = |m: Method| s.curves.iter().find(|c| c.method == m.label());
     if let (Some(text), Some(random)) = (curve(Method::TextInit), curve(Method::RandomInit)) {

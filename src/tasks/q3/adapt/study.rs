@@ -144,5 +144,7 @@ fn few_shot_study(prep: &Prepared, p: &ClipAdaptParams, full: &[MethodRun], ctx:
         curves.push(curve);
     }
     ctx.value("fewest_shots", shots.first().copied().unwrap_or(0));
+    ctx.value("shots_list", shots.clone());
+    ctx.value("few_shot_seeds", seeds);
     Ok(curves)
 }
