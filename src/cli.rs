@@ -145,6 +145,20 @@ pub enum FetchCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// Q3 (d)/(e) training time at the real size (120 classes, hw5.yaml's grids) on
+    /// synthetic features and a random-weight text tower of the real architecture.
+    Adapt {
+        #[arg(long, default_value = "convnext_base_w")]
+        model: String,
+        #[arg(long, default_value_t = 120)]
+        classes: usize,
+        /// Training features per class (Stanford Dogs: 100, 90 after validation).
+        #[arg(long, default_value_t = 90)]
+        per_class: usize,
+        /// auto, cpu, cuda or cuda:N.
+        #[arg(long, default_value = "auto")]
+        device: String,
+    },
     /// Preprocessing and zero-shot throughput against open_clip (PIL + torchvision,
     /// DataLoader), on the same random-weight model and generated JPEGs.
     Clip {

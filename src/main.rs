@@ -34,6 +34,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Doctor { json }) => commands::doctor::run(json),
         Some(Command::Fetch { what: adaptlab::cli::FetchCommand::Clip { model, revision, offline } }) => commands::fetch::clip(&model, &revision, offline),
         Some(Command::Fetch { what: adaptlab::cli::FetchCommand::StanfordDogs { url } }) => commands::fetch::stanford_dogs(&url),
+        Some(Command::Bench { what: adaptlab::cli::BenchCommand::Adapt { model, classes, per_class, device } }) => {
+            commands::bench_adapt::adapt(&commands::bench_adapt::AdaptBenchArgs { model, classes, per_class, device })
+        }
         Some(Command::Bench { what: adaptlab::cli::BenchCommand::Clip { model, images, batch, classes, python } }) => {
             commands::bench::clip(&commands::bench::BenchArgs { model, images, batch, classes, python })
         }

@@ -1,5 +1,6 @@
 //! The CLI's commands, each a thin layer over the library.
 pub mod bench;
+pub mod bench_adapt;
 pub mod check;
 pub mod clip;
 pub mod doctor;
