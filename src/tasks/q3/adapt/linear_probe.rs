@@ -19,6 +19,11 @@ pub fn run(p: &ClipAdaptParams, ctx: &TaskContext) -> Result<()> {
     if let (Some(probe), Some(lbfgs)) = (run_of(Method::Probe), run_of(Method::Lbfgs)) {
         ctx.value("probe_minus_lbfgs", probe.test.top1 - lbfgs.test.top1);
     }
+    // The CLIP paper: zero-shot CLIP matches a linear probe trained on about 4 images a class.
+    if let Some(probe) = s.curves.iter().find(|c| c.method == Method::Probe.label()) {
+        let matched = probe.points.iter().find(|pt| pt.mean >= s.zero_shot.top1).map(|pt| pt.shots.clone());
+        ctx.value("probe_matches_zero_shot_at", matched.map_or(Value::Null, Value::from));
+    }
     let Some(other) = &p.class_embedding else { return Ok(()) };
     let stored = Stored::read(ctx, other)?;
     anyhow::ensure!(
