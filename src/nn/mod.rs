@@ -6,5 +6,7 @@ pub mod convnext;
 pub mod coop;
 pub mod lbfgs;
 pub mod logistic;
+pub mod lora;
 pub mod small_cnn;
+pub mod vit;
 pub mod weights;
