@@ -16,7 +16,7 @@ pub fn code_version(kind: TaskKind) -> u32 {
     match kind {
         TaskKind::Smoke => 2,
         TaskKind::ClipPretrain | TaskKind::ClipZeroShot | TaskKind::ClipTemplates | TaskKind::ClipPerClass => 1,
-        TaskKind::ClipCompare => 2,
+        TaskKind::ClipCompare => 3,
         TaskKind::ClipClassEmbedding | TaskKind::ClipLinearProbe => 1,
         _ => 0,
     }

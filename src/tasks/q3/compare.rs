@@ -98,44 +98,47 @@ pub fn run(p: &ClipCompareParams, ctx: &TaskContext) -> Result<()> {
     Ok(())
 }
 
-/// Test top-1 of every method of the (d)/(e) experiments, one column per model; and the
-/// large-minus-base gap in zero-shot and between the two models' best adapted methods.
+/// Test accuracy of every method of the (d)/(e) experiments, both models side by side;
+/// and the large-minus-base top-1 gap in zero-shot and between the best adapted methods.
 type Gaps = Option<(f64, f64, String, String)>;
 
-fn adaptation_table(ctx: &TaskContext, base: &[String], large: &[String]) -> Result<(ResultTable, Gaps)> {
-    let methods = |ids: &[String]| -> Result<Vec<(String, f64)>> {
-        let mut rows: Vec<(String, f64)> = Vec::new();
-        for id in ids {
-            let stored = Stored::read(ctx, id)?;
-            let t = stored.table("methods").ok_or_else(|| anyhow::anyhow!("`{id}` stored no methods table (is it a clip_class_embedding or clip_linear_probe experiment?)"))?;
-            let (Some(mi), Some(ti)) = (column(t, "method"), column(t, "top-1")) else { continue };
-            for r in &t.rows {
-                if let (Some(m), Some(v)) = (r[mi].as_str(), r[ti].as_f64()) {
-                    if !rows.iter().any(|x| x.0 == m) {
-                        rows.push((m.to_string(), v));
-                    }
-                }
+/// (method, [top-1, top-5, mean per-class]) rows of the experiments' methods tables.
+fn method_rows(ctx: &TaskContext, ids: &[String]) -> Result<Vec<(String, [Option<f64>; 3])>> {
+    let mut rows: Vec<(String, [Option<f64>; 3])> = Vec::new();
+    for id in ids {
+        let stored = Stored::read(ctx, id)?;
+        let t = stored.table("methods").ok_or_else(|| anyhow::anyhow!("`{id}` stored no methods table (is it a clip_class_embedding or clip_linear_probe experiment?)"))?;
+        let Some(mi) = column(t, "method") else { continue };
+        let cols = ["top-1", "top-5", "mean per-class"].map(|c| column(t, c));
+        for r in &t.rows {
+            let Some(m) = r[mi].as_str() else { continue };
+            if !rows.iter().any(|x| x.0 == m) {
+                rows.push((m.to_string(), cols.map(|c| c.and_then(|c| r[c].as_f64()))));
             }
         }
-        Ok(rows)
-    };
-    let (b, l) = (methods(base)?, methods(large)?);
+    }
+    Ok(rows)
+}
+
+fn adaptation_table(ctx: &TaskContext, base: &[String], large: &[String]) -> Result<(ResultTable, Gaps)> {
+    let (b, l) = (method_rows(ctx, base)?, method_rows(ctx, large)?);
     let mut table = ResultTable::new(
         "adaptation",
-        "Test top-1 by method and model",
-        &[("method", ColumnKind::Text), ("base", ColumnKind::Percent), ("large", ColumnKind::Percent), ("change (points)", ColumnKind::Float)],
+        "Test accuracy by method and model",
+        &[("method", ColumnKind::Text), ("base top-1", ColumnKind::Percent), ("base top-5", ColumnKind::Percent), ("base mean per-class", ColumnKind::Percent),
+          ("large top-1", ColumnKind::Percent), ("large top-5", ColumnKind::Percent), ("large mean per-class", ColumnKind::Percent), ("top-1 change (points)", ColumnKind::Float)],
     );
     let mut order: Vec<String> = b.iter().map(|x| x.0.clone()).collect();
     order.extend(l.iter().map(|x| x.0.clone()).filter(|m| !b.iter().any(|x| &x.0 == m)));
     for m in order {
-        let find = |rows: &[(String, f64)]| rows.iter().find(|x| x.0 == m).map(|x| x.1);
+        let find = |rows: &[(String, [Option<f64>; 3])]| rows.iter().find(|x| x.0 == m).map_or([None; 3], |x| x.1);
         let (vb, vl) = (find(&b), find(&l));
-        let change = vb.zip(vl).map(|(vb, vl)| (vl - vb) * 100.0);
-        table.push(vec![json!(m), json!(vb), json!(vl), json!(change)]);
+        let change = vb[0].zip(vl[0]).map(|(vb, vl)| (vl - vb) * 100.0);
+        table.push(vec![json!(m), json!(vb[0]), json!(vb[1]), json!(vb[2]), json!(vl[0]), json!(vl[1]), json!(vl[2]), json!(change)]);
     }
-    let zero = |rows: &[(String, f64)]| rows.iter().find(|x| x.0 == "zero-shot").map(|x| x.1);
-    let best = |rows: &[(String, f64)]| rows.iter().filter(|x| x.0 != "zero-shot").max_by(|a, b| a.1.total_cmp(&b.1)).cloned();
-    let gaps = match (zero(&b), zero(&l), best(&b), best(&l)) {
+    let top1 = |rows: &[(String, [Option<f64>; 3])], m: &str| rows.iter().find(|x| x.0 == m).and_then(|x| x.1[0]);
+    let best = |rows: &[(String, [Option<f64>; 3])]| rows.iter().filter(|x| x.0 != "zero-shot").filter_map(|x| x.1[0].map(|v| (x.0.clone(), v))).max_by(|a, b| a.1.total_cmp(&b.1));
+    let gaps = match (top1(&b, "zero-shot"), top1(&l, "zero-shot"), best(&b), best(&l)) {
         (Some(zb), Some(zl), Some(bb), Some(bl)) => Some((zl - zb, bl.1 - bb.1, bb.0, bl.0)),
         _ => None,
     };
