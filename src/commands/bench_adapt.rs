@@ -14,20 +14,13 @@ use anyhow::{Context, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use std::time::Instant;
 use tch::nn::{OptimizerConfig, VarStore};
-use tch::{Device, Kind, Tensor};
+use tch::{Kind, Tensor};
 
 pub struct AdaptBenchArgs {
     pub model: String,
     pub classes: usize,
     pub per_class: usize,
     pub device: String,
-}
-
-struct Args {
-    model: String,
-    classes: usize,
-    per_class: usize,
-    device: Device,
 }
 
 /// The (d) and (e) settings of the hw5 suite, so the figures are for the real runs.
@@ -45,25 +38,25 @@ fn hw5_params() -> Result<(ClipAdaptParams, ClipAdaptParams)> {
 pub fn adapt(args: &AdaptBenchArgs) -> Result<i32> {
     let (ce, lp) = hw5_params()?;
     let spec = crate::spec::DeviceSpec::parse(&args.device).with_context(|| format!("`{}` is not a device (auto, cpu, cuda, cuda:N)", args.device))?;
-    let a = Args { model: args.model.clone(), classes: args.classes, per_class: args.per_class, device: crate::run::device::resolve(spec)? };
+    let device = crate::run::device::resolve(spec)?;
+    let a = args;
     let cfg = ClipConfig::preset(&a.model).with_context(|| format!("unknown model `{}`", a.model))?;
     tch::manual_seed(0);
-    let vs = VarStore::new(a.device);
+    let mut vs = VarStore::new(device);
     let clip = Clip::new(&vs.root(), &cfg);
-    let mut vs = vs;
     vs.freeze();
     let names: Vec<String> = (0..a.classes).map(|i| format!("breed number {i}")).collect();
     let embed = cfg.text.embed_dim;
-    let centres = Tensor::randn([a.classes as i64, embed], (Kind::Float, a.device));
+    let centres = Tensor::randn([a.classes as i64, embed], (Kind::Float, device));
     let sample = |n: usize| {
         let labels: Vec<i64> = (0..n).map(|i| (i % a.classes) as i64).collect();
-        let f = centres.index_select(0, &Tensor::from_slice(&labels).to_device(a.device)) + Tensor::randn([n as i64, embed], (Kind::Float, a.device)) * 7.0;
+        let f = centres.index_select(0, &Tensor::from_slice(&labels).to_device(device)) + Tensor::randn([n as i64, embed], (Kind::Float, device)) * 7.0;
         (f, labels)
     };
     let (train_features, train_labels) = sample(a.classes * a.per_class);
     let (val_features, val_labels) = sample(a.classes * 10);
     let (test_features, test_labels) = sample(a.classes * 70);
-    let zero_shot = class_embeddings(&clip, &names, std::slice::from_ref(&ce.template), a.device);
+    let zero_shot = class_embeddings(&clip, &names, std::slice::from_ref(&ce.template), device);
     let prep = Prepared {
         model: LoadedClip { clip, vs, id: a.model.clone(), weights_sha: "random".into() },
         model_name: a.model.clone(),
@@ -71,19 +64,19 @@ pub fn adapt(args: &AdaptBenchArgs) -> Result<i32> {
         train_features,
         train_labels,
         val_features,
-        val_labels: Tensor::from_slice(&val_labels).to_device(a.device),
+        val_labels: Tensor::from_slice(&val_labels).to_device(device),
         test_features,
         test_labels,
         zero_shot,
         scale: 100.0,
     };
-    println!("{} classes, {} training features of width {embed}, on {:?}; grids from hw5.yaml", a.classes, prep.train_labels.len(), a.device);
+    println!("{} classes, {} training features of width {embed}, on {:?}; grids from hw5.yaml", a.classes, prep.train_labels.len(), device);
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header(["method", "grid", "optimizer steps", "seconds", "test top-1"]);
     for (method, p) in [(Method::TextInit, &ce), (Method::Probe, &lp), (Method::Lbfgs, &lp)] {
         let mut steps = 0u64;
         let started = Instant::now();
-        let run = methods::run(method, &prep, p, None, 0, a.device, &mut |_, _| {
+        let run = methods::run(method, &prep, p, None, 0, device, &mut |_, _| {
             steps += 1;
             Ok(())
         })?;
@@ -98,13 +91,13 @@ pub fn adapt(args: &AdaptBenchArgs) -> Result<i32> {
 
     // (d2): one step = the text tower on all classes' prompts (one batch) + backward.
     let (tokens, m, init) = coop_tokens(&prep.names, &ce.coop);
-    let coop_vs = VarStore::new(a.device);
+    let coop_vs = VarStore::new(device);
     let model = CoopClassifier { clip: &prep.model.clip, prompts: ClassPrompts::new(&coop_vs.root(), &prep.model.clip.text, &tokens, m, init), scale: prep.scale };
     let mut opt = tch::nn::Sgd { momentum: 0.9, ..Default::default() }.build(&coop_vs, 0.002)?;
     let batch = ce.coop.batch_size as i64;
-    let data = Labelled { features: &prep.train_features, labels: &Tensor::from_slice(&prep.train_labels).to_device(a.device) };
+    let data = Labelled { features: &prep.train_features, labels: &Tensor::from_slice(&prep.train_labels).to_device(device) };
     let step = |opt: &mut tch::nn::Optimizer| {
-        let index = Tensor::randint(data.len() as i64, [batch], (Kind::Int64, a.device));
+        let index = Tensor::randint(data.len() as i64, [batch], (Kind::Int64, device));
         let logits = crate::nn::class_head::FeatureClassifier::logits(&model, &data.features.index_select(0, &index));
         opt.backward_step(&logits.cross_entropy_for_logits(&data.labels.index_select(0, &index)));
     };

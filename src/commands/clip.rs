@@ -23,7 +23,7 @@ pub fn classify(a: &ClassifyArgs) -> Result<i32> {
     let device = if tch::Cuda::is_available() { tch::Device::Cuda(0) } else { tch::Device::Cpu };
     let model = load_model(&a.model, a.weights.as_deref(), device)?;
     let pre = ClipPreprocess::new(model.clip.cfg.vision.image_size as usize);
-    let classes = class_embeddings(&model.clip, &a.labels, &[a.template.clone()], device);
+    let classes = class_embeddings(&model.clip, &a.labels, std::slice::from_ref(&a.template), device);
     let scale = model.clip.logit_scale.exp().to_kind(Kind::Float).to_device(tch::Device::Cpu);
     let mut results = Vec::new();
     let mut failed = 0;

@@ -25,7 +25,7 @@ pub fn run(command: &RunsCommand) -> Result<i32> {
 
 fn new_table(header: &[&str]) -> Table {
     let mut t = Table::new();
-    t.load_preset(UTF8_FULL_CONDENSED).set_header(header.iter().map(|h| Cell::new(h)));
+    t.load_preset(UTF8_FULL_CONDENSED).set_header(header.iter().map(Cell::new));
     t
 }
 

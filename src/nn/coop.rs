@@ -20,6 +20,7 @@ pub struct ClassPrompts {
 }
 
 /// Init of the context vectors.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ContextInit {
     /// N(0, 0.02²), as CoOp.
     Random,

@@ -9,47 +9,41 @@ use serde::{Deserialize, Serialize};
 use tch::nn::{self, Module};
 use tch::{IndexOp, Tensor};
 
-/// The fields of a transformers ViTConfig (config.json) the model needs.
+/// The fields of a transformers ViTConfig (config.json) the model needs; a field the
+/// file leaves out takes ViTConfig's default (google/vit-base-patch16-224-in21k's value).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
 pub struct VitConfig {
-    #[serde(default = "d768")]
     pub hidden_size: i64,
-    #[serde(default = "d12")]
     pub num_hidden_layers: i64,
-    #[serde(default = "d12")]
     pub num_attention_heads: i64,
-    #[serde(default = "d3072")]
     pub intermediate_size: i64,
-    #[serde(default = "eps")]
     pub layer_norm_eps: f64,
-    #[serde(default = "d224")]
     pub image_size: i64,
-    #[serde(default = "d16")]
     pub patch_size: i64,
-    #[serde(default = "d3")]
     pub num_channels: i64,
-    #[serde(default = "yes")]
     pub qkv_bias: bool,
-    #[serde(default = "gelu")]
     pub hidden_act: String,
 }
 
-fn d768() -> i64 { 768 }
-fn d12() -> i64 { 12 }
-fn d3072() -> i64 { 3072 }
-fn d224() -> i64 { 224 }
-fn d16() -> i64 { 16 }
-fn d3() -> i64 { 3 }
-fn eps() -> f64 { 1e-12 }
-fn yes() -> bool { true }
-fn gelu() -> String { "gelu".into() }
+impl Default for VitConfig {
+    fn default() -> Self {
+        Self {
+            hidden_size: 768,
+            num_hidden_layers: 12,
+            num_attention_heads: 12,
+            intermediate_size: 3072,
+            layer_norm_eps: 1e-12,
+            image_size: 224,
+            patch_size: 16,
+            num_channels: 3,
+            qkv_bias: true,
+            hidden_act: "gelu".into(),
+        }
+    }
+}
 
 impl VitConfig {
-    /// google/vit-base-patch16-224-in21k.
-    pub fn base() -> Self {
-        serde_json::from_str("{}").expect("defaults")
-    }
-
     pub fn patches(&self) -> i64 {
         (self.image_size / self.patch_size).pow(2)
     }
@@ -92,7 +86,6 @@ struct Layer {
     layernorm_before: nn::LayerNorm,
     layernorm_after: nn::LayerNorm,
     heads: i64,
-    dropout: f64,
 }
 
 impl Layer {
@@ -109,7 +102,6 @@ impl Layer {
             layernorm_before: s.layer_norm(&p("layernorm_before"), h, cfg.layer_norm_eps),
             layernorm_after: s.layer_norm(&p("layernorm_after"), h, cfg.layer_norm_eps),
             heads: cfg.num_attention_heads,
-            dropout: 0.0,
         }
     }
 
@@ -118,7 +110,8 @@ impl Layer {
         let h = self.layernorm_before.forward(x);
         let split = |t: Tensor| t.view([b, n, self.heads, w / self.heads]).transpose(1, 2);
         let (q, k, v) = (split(self.query.forward_t(&h, train)), split(self.key.forward_t(&h, train)), split(self.value.forward_t(&h, train)));
-        let attn = Tensor::scaled_dot_product_attention(&q, &k, &v, None::<Tensor>, self.dropout, false, None, false);
+        // No attention dropout: ViT checkpoints set attention_probs_dropout_prob to 0.
+        let attn = Tensor::scaled_dot_product_attention(&q, &k, &v, None::<Tensor>, 0.0, false, None, false);
         let x = x + self.attn_out.forward_t(&attn.transpose(1, 2).reshape([b, n, w]), train);
         let h = self.intermediate.forward_t(&self.layernorm_after.forward(&x), train).gelu("none");
         &x + self.output.forward_t(&h, train)

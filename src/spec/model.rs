@@ -102,7 +102,7 @@ impl Part {
         let subs: String = chars.collect();
         let ok_subs = subs.chars().all(|c| c.is_ascii_lowercase())
             && subs.as_bytes().windows(2).all(|w| w[0] < w[1]);
-        ((1..=5).contains(&q) && ok_subs).then(|| Part { question: Some(q as u8), subs })
+        ((1..=5).contains(&q) && ok_subs).then_some(Part { question: Some(q as u8), subs })
     }
 
     /// "q3" for grouping in the report and the dashboard; "demo" for the demo.

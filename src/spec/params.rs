@@ -176,23 +176,29 @@ impl Default for ClipEvalParams {
     }
 }
 
+/// The checks every CLIP task shares: a prompt with a slot, a model it can find, a
+/// batch size and a precision.
+fn validate_clip(v: &mut Violations, model: &str, weights: &Option<String>, template: &str, batch_size: u32, precision: &str) {
+    if !template.contains("{}") {
+        v.push("template", format!("the template `{template}` has no `{{}}` for the class name"), Some("write e.g. \"a photo of a {}.\"".into()));
+    }
+    if model != "demo" && !model.contains(':') && weights.is_none() {
+        v.push("model", format!("`{model}` names no pretrained tag"), Some("write NAME:TAG, e.g. convnext_base_w:laion2b_s13b_b82k_augreg, or give `weights: FILE`".into()));
+    }
+    v.range("batch_size", batch_size, 1, 4096);
+    if !["fp32", "fp16", "bf16"].contains(&precision) {
+        v.push("precision", format!("`{precision}` is not a precision"), Some("use fp32, fp16 or bf16".into()));
+    }
+}
+
 impl Validate for ClipEvalParams {
     fn validate(&self, v: &mut Violations) {
-        if !self.template.contains("{}") {
-            v.push("template", format!("the template `{}` has no `{{}}` for the class name", self.template), Some("write e.g. \"a photo of a {}.\"".into()));
-        }
+        validate_clip(v, &self.model, &self.weights, &self.template, self.batch_size, &self.precision);
         if let Some(bad) = self.templates.iter().find(|t| !t.contains("{}")) {
             v.push("templates", format!("the template `{bad}` has no `{{}}` for the class name"), None);
         }
-        if self.model != "demo" && !self.model.contains(':') && self.weights.is_none() {
-            v.push("model", format!("`{}` names no pretrained tag", self.model), Some("write NAME:TAG, e.g. convnext_base_w:laion2b_s13b_b82k_augreg, or give `weights: FILE`".into()));
-        }
         if !(self.holdout > 0.0 && self.holdout < 1.0) {
             v.push("holdout", format!("`holdout` is {}, it must be between 0 and 1", self.holdout), None);
-        }
-        v.range("batch_size", self.batch_size, 1, 4096);
-        if !["fp32", "fp16", "bf16"].contains(&self.precision.as_str()) {
-            v.push("precision", format!("`{}` is not a precision", self.precision), Some("use fp32, fp16 or bf16".into()));
         }
     }
 }
@@ -397,18 +403,9 @@ impl Default for ClipAdaptParams {
 
 impl Validate for ClipAdaptParams {
     fn validate(&self, v: &mut Violations) {
-        if !self.template.contains("{}") {
-            v.push("template", format!("the template `{}` has no `{{}}` for the class name", self.template), Some("write e.g. \"a photo of a {}.\"".into()));
-        }
-        if self.model != "demo" && !self.model.contains(':') && self.weights.is_none() {
-            v.push("model", format!("`{}` names no pretrained tag", self.model), Some("write NAME:TAG, e.g. convnext_base_w:laion2b_s13b_b82k_augreg, or give `weights: FILE`".into()));
-        }
+        validate_clip(v, &self.model, &self.weights, &self.template, self.batch_size, &self.precision);
         if !(self.validation > 0.0 && self.validation < 1.0) {
             v.push("validation", format!("`validation` is {}, it must be between 0 and 1", self.validation), Some("0.1 holds out a tenth of each class".into()));
-        }
-        v.range("batch_size", self.batch_size, 1, 4096);
-        if !["fp32", "fp16", "bf16"].contains(&self.precision.as_str()) {
-            v.push("precision", format!("`{}` is not a precision", self.precision), Some("use fp32, fp16 or bf16".into()));
         }
         if let Some(bad) = self.shots.iter().find(|&&k| k == 0 || k > 10_000) {
             v.push("shots", format!("{bad} is not a number of shots"), Some("list images per class, e.g. [1, 2, 4, 8, 16]".into()));

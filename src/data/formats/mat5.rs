@@ -233,7 +233,7 @@ fn char_rows(dims: &[usize], units: &[u32]) -> String {
 /// UTF-16 data with its default codec).
 pub fn write(vars: &[(&str, MatValue)]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
-    let mut header = format!("MATLAB 5.0 MAT-file, Platform: GLNXA64, Created on: adaptlab").into_bytes();
+    let mut header = b"MATLAB 5.0 MAT-file, Platform: GLNXA64, Created on: adaptlab".to_vec();
     header.resize(116, b' ');
     out.extend_from_slice(&header);
     out.extend_from_slice(&[0u8; 8]);

@@ -32,7 +32,7 @@ pub fn run(p: &ClipEvalParams, ctx: &TaskContext) -> Result<()> {
     let names = test.names(p.class_names);
     let n_classes = names.len();
     let test_feats = ctx.stage("test image features", || image_features(&model, &test.items, &test_id, p.batch_size as usize, &p.precision, ctx))?;
-    let base = ctx.stage("text embeddings", || Ok(class_embeddings(&model.clip, &names, &[p.template.clone()], ctx.device)))?;
+    let base = ctx.stage("text embeddings", || Ok(class_embeddings(&model.clip, &names, std::slice::from_ref(&p.template), ctx.device)))?;
     let before = evaluate(&similarities(&test_feats.features, &base), &test_feats.labels, n_classes);
     ctx.table(per_class_table(&before, &names));
     ctx.table(confused_pairs(&before, &names));

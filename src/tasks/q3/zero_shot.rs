@@ -15,7 +15,7 @@ pub fn run(p: &ClipEvalParams, ctx: &TaskContext) -> Result<()> {
     let names = data.names(p.class_names);
     ctx.log(format!("{} images of {} classes ({:?} split), model {}", data.items.len(), names.len(), p.split, model.id));
     let feats = ctx.stage("image features", || image_features(&model, &data.items, &dataset_id, p.batch_size as usize, &p.precision, ctx))?;
-    let classes = ctx.stage("text embeddings", || Ok(class_embeddings(&model.clip, &names, &[p.template.clone()], ctx.device)))?;
+    let classes = ctx.stage("text embeddings", || Ok(class_embeddings(&model.clip, &names, std::slice::from_ref(&p.template), ctx.device)))?;
     // The demo's models are told apart by their architecture name.
     let model_name = if p.model == "demo" { model.clip.cfg.name.clone() } else { p.model.clone() };
     ctx.stage("evaluate", || {

@@ -7,7 +7,6 @@ use super::methods::Method;
 use super::{prepare, study};
 use crate::nn::class_head::CosineHead;
 use crate::spec::params::{ClipAdaptParams, CLASS_EMBEDDING_METHODS};
-use crate::tasks::q3::features::similarities;
 use crate::tasks::TaskContext;
 use anyhow::Result;
 use tch::nn::VarStore;
@@ -19,7 +18,7 @@ pub fn run(p: &ClipAdaptParams, ctx: &TaskContext) -> Result<()> {
         let vs = VarStore::new(ctx.device);
         let head = CosineHead::from_embeddings(&vs.root(), &prep.zero_shot.to_device(ctx.device), prep.scale);
         let ours = predict(&head, &prep.test_features).argmax(-1, false).to_device(tch::Device::Cpu);
-        let zero_shot = similarities(&prep.test_features.to_device(tch::Device::Cpu), &prep.zero_shot).argmax(-1, false);
+        let zero_shot = prep.zero_shot_scores().argmax(-1, false);
         ours.eq_tensor(&zero_shot).to_kind(tch::Kind::Float).mean(tch::Kind::Float).double_value(&[])
     };
     ctx.value("text_init_agrees_with_zero_shot", agreement);

@@ -96,7 +96,8 @@ pub fn fit(model: &dyn FeatureClassifier, vs: &VarStore, train: Labelled, val: L
     let (mut best, mut best_step, mut saved) = (first, 0u64, snapshot(vs));
     let mut val_curve = vec![(0.0, first)];
     let mut loss_curve = Vec::new();
-    let (mut loss_sum, mut loss_count) = (0.0, 0u32);
+    // Summed on the device and read only at evaluation points: no sync every step.
+    let (mut loss_sum, mut loss_count) = (Tensor::zeros([], (Kind::Float, train.features.device())), 0u32);
     for step in 1..=total {
         if cursor + batch > n {
             for i in (1..n).rev() {
@@ -111,11 +112,12 @@ pub fn fit(model: &dyn FeatureClassifier, vs: &VarStore, train: Labelled, val: L
         let logits = model.logits(&train.features.index_select(0, &index));
         let loss = logits.to_kind(Kind::Float).cross_entropy_for_logits(&train.labels.index_select(0, &index));
         opt.backward_step(&loss);
-        loss_sum += loss.double_value(&[]);
+        loss_sum += loss.detach();
         loss_count += 1;
         if step % eval_every == 0 || step == total {
-            loss_curve.push((step as f64, loss_sum / loss_count as f64));
-            (loss_sum, loss_count) = (0.0, 0);
+            loss_curve.push((step as f64, loss_sum.double_value(&[]) / loss_count as f64));
+            let _ = loss_sum.zero_();
+            loss_count = 0;
             let acc = accuracy(model, val);
             val_curve.push((step as f64, acc));
             if acc > best {

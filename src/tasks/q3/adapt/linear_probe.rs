@@ -27,7 +27,7 @@ pub fn run(p: &ClipAdaptParams, ctx: &TaskContext) -> Result<()> {
     let Some(other) = &p.class_embedding else { return Ok(()) };
     let stored = Stored::read(ctx, other)?;
     anyhow::ensure!(
-        stored.value("model") == Value::from(prep.model_name.clone()),
+        stored.value("model").as_str() == Some(prep.model_name.as_str()),
         "`{other}` used the model {}, this experiment {}; compare experiments of the same model",
         stored.value("model"),
         prep.model_name

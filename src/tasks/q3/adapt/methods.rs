@@ -7,7 +7,7 @@ use crate::nn::clip::{normalize, Clip};
 use crate::nn::coop::{ClassPrompts, ContextInit};
 use crate::nn::lbfgs::LbfgsOptions;
 use crate::nn::logistic::LogisticRegression;
-use crate::spec::params::{ClipAdaptParams, CoopParams};
+use crate::spec::params::{ClipAdaptParams, CoopParams, FitParams};
 use crate::tasks::q3::eval::{evaluate, Evaluation};
 use crate::tokenize::ClipTokenizer;
 use anyhow::Result;
@@ -122,9 +122,59 @@ fn test_evaluation(prep: &Prepared, model: &dyn FeatureClassifier) -> Evaluation
     evaluate(&scores, &prep.test_labels, prep.classes())
 }
 
+/// Trains a gradient-descent classifier over its grid and scores the pick on test.
+#[allow(clippy::too_many_arguments)]
+fn by_gradient<M: FeatureClassifier>(method: Method, prep: &Prepared, build: &dyn Fn(&VarStore) -> M, params: &FitParams, train: Labelled, val: Labelled, seed: u64, device: tch::Device, tick: &mut dyn FnMut(u64, u64) -> Result<()>) -> Result<MethodRun> {
+    let started = Instant::now();
+    let (best, all) = grid_search(build, device, train, val, params, seed, tick)?;
+    Ok(MethodRun {
+        method,
+        test: test_evaluation(prep, &best.model),
+        val_accuracy: best.outcome.val_accuracy,
+        choice: describe(&best.outcome),
+        trainable: trainable(&best.vs),
+        seconds: started.elapsed().as_secs_f64(),
+        grid: all.iter().map(|o| (describe(o), o.val_accuracy, format!("step {} of {}", o.best_step, o.steps))).collect(),
+        outcome: Some(best.outcome),
+    })
+}
+
+/// The L-BFGS reference over its C grid (ascending, each fit warm-started from the
+/// previous one), the pick scored on test.
+fn by_lbfgs(prep: &Prepared, p: &ClipAdaptParams, train: Labelled, val: Labelled, tick: &mut dyn FnMut(u64, u64) -> Result<()>) -> Result<MethodRun> {
+    let started = Instant::now();
+    let x = normalize(train.features);
+    let mut cs = p.lbfgs.cs.clone();
+    cs.sort_by(f64::total_cmp);
+    let opts = LbfgsOptions { max_iter: p.lbfgs.max_iter as usize, ..Default::default() };
+    let mut fits: Vec<(LbfgsProbe, f64)> = Vec::with_capacity(cs.len());
+    for (i, &c) in cs.iter().enumerate() {
+        let probe = LbfgsProbe(LogisticRegression::fit(&x, train.labels, prep.classes() as i64, c, fits.last().map(|f| &f.0 .0), opts));
+        let acc = super::fit::accuracy(&probe, val);
+        fits.push((probe, acc));
+        tick(i as u64 + 1, cs.len() as u64)?;
+    }
+    let grid = fits.iter().map(|(f, acc)| (format!("C {}", f.0.c), *acc, format!("{} iterations{}", f.0.iterations, if f.0.converged { "" } else { " (not converged)" }))).collect();
+    // The first of equals, as the gradient grids choose.
+    let best = fits.iter().enumerate().fold(None::<usize>, |b, (i, f)| match b {
+        Some(j) if fits[j].1 >= f.1 => Some(j),
+        _ => Some(i),
+    });
+    let (probe, val_accuracy) = &fits[best.ok_or_else(|| anyhow::anyhow!("`lbfgs.cs` is empty"))?];
+    Ok(MethodRun {
+        method: Method::Lbfgs,
+        test: test_evaluation(prep, probe),
+        val_accuracy: *val_accuracy,
+        choice: format!("C {}", probe.0.c),
+        trainable: probe.0.weight.numel() as i64 + probe.0.bias.numel() as i64,
+        seconds: started.elapsed().as_secs_f64(),
+        outcome: None,
+        grid,
+    })
+}
+
 /// Trains `method` on the training rows `subset` (all when None) with `seed`.
 pub fn run(method: Method, prep: &Prepared, p: &ClipAdaptParams, subset: Option<&[usize]>, seed: u64, device: tch::Device, tick: &mut dyn FnMut(u64, u64) -> Result<()>) -> Result<MethodRun> {
-    let started = Instant::now();
     let (features, labels) = match subset {
         Some(rows) => {
             let index = Tensor::from_slice(&rows.iter().map(|&r| r as i64).collect::<Vec<_>>()).to_device(device);
@@ -138,72 +188,19 @@ pub fn run(method: Method, prep: &Prepared, p: &ClipAdaptParams, subset: Option<
     let classes = prep.classes() as i64;
     let embed = prep.zero_shot.size()[1];
     let scale = prep.scale;
-    macro_rules! gradient_method {
-        ($build:expr, $params:expr) => {{
-            let (best, all) = grid_search(&$build, device, train, val, $params, seed, tick)?;
-            let test = test_evaluation(prep, &best.model);
-            let grid = all.iter().map(|o| (describe(o), o.val_accuracy, format!("step {} of {}", o.best_step, o.steps))).collect();
-            MethodRun {
-                method,
-                test,
-                val_accuracy: best.outcome.val_accuracy,
-                choice: describe(&best.outcome),
-                trainable: trainable(&best.vs),
-                seconds: started.elapsed().as_secs_f64(),
-                outcome: Some(best.outcome),
-                grid,
-            }
-        }};
-    }
-    Ok(match method {
+    match method {
         Method::TextInit => {
             let init = prep.zero_shot.to_device(device);
-            gradient_method!(|vs: &VarStore| CosineHead::from_embeddings(&vs.root(), &init, scale), &p.head)
+            by_gradient(method, prep, &|vs: &VarStore| CosineHead::from_embeddings(&vs.root(), &init, scale), &p.head, train, val, seed, device, tick)
         }
-        Method::RandomInit => gradient_method!(|vs: &VarStore| CosineHead::random(&vs.root(), classes, embed, scale), &p.head),
-        Method::Probe => gradient_method!(|vs: &VarStore| LinearProbe::new(&vs.root(), embed, classes), &p.probe),
+        Method::RandomInit => by_gradient(method, prep, &|vs: &VarStore| CosineHead::random(&vs.root(), classes, embed, scale), &p.head, train, val, seed, device, tick),
+        Method::Probe => by_gradient(method, prep, &|vs: &VarStore| LinearProbe::new(&vs.root(), embed, classes), &p.probe, train, val, seed, device, tick),
         Method::Coop => {
-            let (tokens, m, _) = coop_tokens(&prep.names, &p.coop);
+            let (tokens, m, init) = coop_tokens(&prep.names, &p.coop);
             let clip = &prep.model.clip;
-            let random = p.coop.ctx_init.trim().is_empty();
-            let build = |vs: &VarStore| CoopClassifier {
-                clip,
-                prompts: ClassPrompts::new(&vs.root(), &clip.text, &tokens, m, if random { ContextInit::Random } else { ContextInit::FromTokens }),
-                scale,
-            };
-            gradient_method!(build, &p.coop.fit())
+            let build = |vs: &VarStore| CoopClassifier { clip, prompts: ClassPrompts::new(&vs.root(), &clip.text, &tokens, m, init), scale };
+            by_gradient(method, prep, &build, &p.coop.fit(), train, val, seed, device, tick)
         }
-        Method::Lbfgs => {
-            let x = normalize(train.features);
-            let mut cs = p.lbfgs.cs.clone();
-            cs.sort_by(f64::total_cmp);
-            // scikit-learn stops at a gradient of 1e-4 by default; ten times tighter is plenty for accuracy.
-            let opts = LbfgsOptions { max_iter: p.lbfgs.max_iter as usize, ..Default::default() };
-            let mut best: Option<(LbfgsProbe, f64)> = None;
-            let mut warm: Option<LogisticRegression> = None;
-            let mut grid = Vec::new();
-            for (i, &c) in cs.iter().enumerate() {
-                let fitted = LogisticRegression::fit(&x, train.labels, classes, c, warm.as_ref(), opts);
-                let probe = LbfgsProbe(fitted);
-                let acc = super::fit::accuracy(&probe, val);
-                grid.push((format!("C {c}"), acc, format!("{} iterations{}", probe.0.iterations, if probe.0.converged { "" } else { " (not converged)" })));
-                tick(i as u64 + 1, cs.len() as u64)?;
-                warm = Some(LogisticRegression { weight: probe.0.weight.copy(), bias: probe.0.bias.copy(), c, iterations: 0, converged: true });
-                if best.as_ref().is_none_or(|b| acc > b.1) {
-                    best = Some((probe, acc));
-                }
-            }
-            let (probe, val_accuracy) = best.ok_or_else(|| anyhow::anyhow!("`lbfgs.cs` is empty"))?;
-            MethodRun {
-                method,
-                test: test_evaluation(prep, &probe),
-                val_accuracy,
-                choice: format!("C {}", probe.0.c),
-                trainable: classes * embed + classes,
-                seconds: started.elapsed().as_secs_f64(),
-                outcome: None,
-                grid,
-            }
-        }
-    })
+        Method::Lbfgs => by_lbfgs(prep, p, train, val, tick),
+    }
 }

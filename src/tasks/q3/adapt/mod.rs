@@ -44,8 +44,13 @@ impl Prepared {
         self.names.len()
     }
 
+    /// Zero-shot scores [test images, classes] on the CPU.
+    pub fn zero_shot_scores(&self) -> Tensor {
+        similarities(&self.test_features.to_device(tch::Device::Cpu), &self.zero_shot)
+    }
+
     pub fn zero_shot_evaluation(&self) -> Evaluation {
-        evaluate(&similarities(&self.test_features.to_device(tch::Device::Cpu), &self.zero_shot), &self.test_labels, self.classes())
+        evaluate(&self.zero_shot_scores(), &self.test_labels, self.classes())
     }
 }
 
@@ -58,7 +63,7 @@ pub fn prepare(p: &ClipAdaptParams, ctx: &TaskContext) -> Result<Prepared> {
     let batch = p.batch_size as usize;
     let train_feats = ctx.stage("train image features", || image_features(&model, &train.items, &train_id, batch, &p.precision, ctx))?;
     let test_feats = ctx.stage("test image features", || image_features(&model, &test.items, &test_id, batch, &p.precision, ctx))?;
-    let zero_shot = ctx.stage("text embeddings", || Ok(class_embeddings(&model.clip, &names, &[p.template.clone()], ctx.device)))?;
+    let zero_shot = ctx.stage("text embeddings", || Ok(class_embeddings(&model.clip, &names, std::slice::from_ref(&p.template), ctx.device)))?;
     let labels: Vec<usize> = train_feats.labels.iter().map(|&l| l as usize).collect();
     let (kept, held) = per_class_holdout(&labels, p.validation, ctx.seed);
     let rows = |idx: &[usize]| Tensor::from_slice(&idx.iter().map(|&i| i as i64).collect::<Vec<_>>());
