@@ -104,7 +104,7 @@ pub enum Command {
         #[command(subcommand)]
         what: FetchCommand,
     },
-    /// Benchmarks against the Python reference, run in the same invocation.
+    /// Benchmarks: timings, with the Python reference run in the same invocation where one exists.
     Bench {
         #[command(subcommand)]
         what: BenchCommand,
@@ -148,8 +148,10 @@ pub enum BenchCommand {
     /// Q3 (d)/(e) training time at the real size (120 classes, hw5.yaml's grids) on
     /// synthetic features and a random-weight text tower of the real architecture.
     Adapt {
+        /// The open_clip architecture whose text tower CoOp runs through (random weights).
         #[arg(long, default_value = "convnext_base_w")]
         model: String,
+        /// Number of classes.
         #[arg(long, default_value_t = 120)]
         classes: usize,
         /// Training features per class (Stanford Dogs: 100, 90 after validation).
