@@ -19,5 +19,6 @@ pub mod run;
 pub mod spec;
 pub mod store;
 pub mod tasks;
+pub mod train;
 pub mod tokenize;
 pub mod tui;

@@ -1,5 +1,6 @@
 //! Data: generated sets now; image decoding and the real data sets' readers beside them.
 pub mod clip_preprocess;
+pub mod food101;
 pub mod formats;
 pub mod image;
 pub mod loader;
@@ -8,3 +9,4 @@ pub mod split;
 pub mod stanford_dogs;
 pub mod synth;
 pub mod synth_dogs;
+pub mod vit_transform;

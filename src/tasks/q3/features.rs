@@ -63,7 +63,7 @@ pub fn image_features(model: &LoadedClip, items: &[Item], dataset_id: &str, batc
         done += batch.indices.len() as u64;
         ctx.progress(done, items.len() as u64, "images");
     }
-    let skipped: Vec<(String, String)> = loader.skipped().into_iter().map(|(p, e)| (p.display().to_string(), e)).collect();
+    let skipped: Vec<(String, String)> = loader.skipped();
     for (path, reason) in &skipped {
         ctx.warn(format!("skipped unreadable image {path}: {reason}"));
     }
