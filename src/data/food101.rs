@@ -190,16 +190,25 @@ fn read_parquet(file: &Path, classes: usize) -> Result<Vec<Example>> {
     Ok(out)
 }
 
-/// The notebook's subset: the first `take` training examples (the hub's `train[:N]`),
-/// shuffled with `seed` and split into (train, validation) with a `validation` fraction
-/// held out (like `datasets`' `train_test_split`, with our own seeded permutation).
-pub fn subset_split(examples: &[Example], take: usize, validation: f64, seed: u64) -> (Vec<Example>, Vec<Example>) {
-    let pool = &examples[..take.min(examples.len())];
-    let mut order: Vec<usize> = (0..pool.len()).collect();
-    let mut rng = super::rng::SplitMix64::new(seed);
-    for i in (1..order.len()).rev() {
-        order.swap(i, rng.below(i + 1));
-    }
+/// The notebook's subset of `take` training examples, split into (train, validation)
+/// with a `validation` fraction held out by a seeded permutation (like `datasets`'
+/// `train_test_split`). With the hub's parquet files the subset is the head of the
+/// split (`train[:N]`, as the notebook loads it); the official train.txt is grouped by
+/// class, so there the subset is the head of a seeded shuffle, to cover every class.
+pub fn subset_split(examples: &[Example], layout: Layout, take: usize, validation: f64, seed: u64) -> (Vec<Example>, Vec<Example>) {
+    let shuffled = |n: usize, salt: u64| {
+        let mut order: Vec<usize> = (0..n).collect();
+        let mut rng = super::rng::SplitMix64::new(seed ^ salt);
+        for i in (1..n).rev() {
+            order.swap(i, rng.below(i + 1));
+        }
+        order
+    };
+    let pool: Vec<&Example> = match layout {
+        Layout::Parquet => examples.iter().take(take).collect(),
+        Layout::Tarball => shuffled(examples.len(), 0xF00D).into_iter().take(take).map(|i| &examples[i]).collect(),
+    };
+    let order = shuffled(pool.len(), 0);
     let held = ((pool.len() as f64) * validation).ceil() as usize;
     let (train, val) = order.split_at(pool.len() - held.min(pool.len()));
     (train.iter().map(|&i| pool[i].clone()).collect(), val.iter().map(|&i| pool[i].clone()).collect())
@@ -218,12 +227,14 @@ mod tests {
     #[test]
     fn subset_split_is_a_partition_of_the_first_examples() {
         let all: Vec<Example> = (0..50).map(|i| Example { image: ImageRef::File(PathBuf::from(format!("{i}"))), label: i % 3 }).collect();
-        let (train, val) = subset_split(&all, 40, 0.1, 7);
+        let (train, val) = subset_split(&all, Layout::Parquet, 40, 0.1, 7);
         assert_eq!((train.len(), val.len()), (36, 4));
         let mut seen: Vec<String> = train.iter().chain(&val).map(|e| e.image.name()).collect();
         seen.sort_by_key(|s| s.parse::<usize>().unwrap());
         assert_eq!(seen, (0..40).map(|i| i.to_string()).collect::<Vec<_>>());
-        let (again, _) = subset_split(&all, 40, 0.1, 7);
+        let (again, _) = subset_split(&all, Layout::Parquet, 40, 0.1, 7);
+        let (shuffled, _) = subset_split(&all, Layout::Tarball, 40, 0.1, 7);
+        assert!(shuffled.iter().any(|e| e.image.name().parse::<usize>().unwrap() >= 40), "the tarball subset draws from the whole split");
         assert_eq!(train.iter().map(|e| e.image.name()).collect::<Vec<_>>(), again.iter().map(|e| e.image.name()).collect::<Vec<_>>());
     }
 

@@ -9,4 +9,5 @@ pub mod split;
 pub mod stanford_dogs;
 pub mod synth;
 pub mod synth_dogs;
+pub mod synth_food;
 pub mod vit_transform;

@@ -49,7 +49,7 @@ pub fn draw_parts(c: usize, s: usize, size: usize, rng: &mut SplitMix64) -> Vec<
     out
 }
 
-fn to_jpeg(planar: &[f32], size: usize) -> Result<Vec<u8>> {
+pub fn to_jpeg(planar: &[f32], size: usize) -> Result<Vec<u8>> {
     let plane = size * size;
     let interleaved: Vec<u8> = (0..plane)
         .flat_map(|i| (0..3).map(move |c| (planar[c * plane + i] * 255.0).round().clamp(0.0, 255.0) as u8))

@@ -29,3 +29,8 @@ mod tests {
         assert_eq!(super::markdown("سگ"), "سگ");
     }
 }
+
+/// Text for an XML/SVG text node or attribute.
+pub fn xml(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}

@@ -170,11 +170,17 @@ fn run_one(exp: &Experiment, hash: &str, force: bool, rec: &Recorder, cancel: &C
         let inputs = exp.needs.iter().map(|n| (n.clone(), s.exp_dir(run, n))).collect();
         (s.exp_dir(run, &exp.id), inputs)
     });
-    let ctx = TaskContext::new(&exp.id, exp.seed, device, rec, cancel, out_dir).with_inputs(inputs);
+    let resume_dir = crate::paths::cache().join("resume").join(&hash[..hash.len().min(24)]);
+    if force {
+        let _ = std::fs::remove_dir_all(&resume_dir);
+    }
+    let ctx = TaskContext::new(&exp.id, exp.seed, device, rec, cancel, out_dir).with_inputs(inputs).with_resume_dir(resume_dir.clone());
     let started = Instant::now();
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| tasks::run(exp, &ctx)));
     match result {
         Ok(Ok(())) => {
+            // Finished: the checkpoints of earlier attempts are no longer needed.
+            let _ = std::fs::remove_dir_all(&resume_dir);
             rec.record(Event::Finished { exp: exp_id, seconds: started.elapsed().as_secs_f64(), reused_from: None });
             Outcome::Finished
         }

@@ -18,6 +18,7 @@ pub enum TaskKind {
     ClipCompare,
     PromptTuning,
     Reasoning,
+    VitPretrain,
     VitLora,
 }
 
@@ -55,7 +56,9 @@ pub const KINDS: &[KindInfo] = &[
         summary: "soft prompting of a Persian language model" },
     KindInfo { kind: TaskKind::Reasoning, name: "reasoning", question: Some(4), implemented: false,
         summary: "chain of thought, self-consistency and other reasoning methods" },
-    KindInfo { kind: TaskKind::VitLora, name: "vit_lora", question: Some(5), implemented: false,
+    KindInfo { kind: TaskKind::VitPretrain, name: "vit_pretrain", question: Some(5), implemented: true,
+        summary: "demo: a tiny ViT pre-trained on generated shapes" },
+    KindInfo { kind: TaskKind::VitLora, name: "vit_lora", question: Some(5), implemented: true,
         summary: "ViT + LoRA on Food101, Trainer-style, then prediction" },
 ];
 

@@ -282,6 +282,8 @@ fn typed_params(kind: TaskKind, value: &serde_norway::Value, path: &str, errors:
         }
         TaskKind::ClipCompare => typed::<ClipCompareParams>(value, path, errors).map(TaskParams::ClipCompare),
         TaskKind::ClipClassEmbedding | TaskKind::ClipLinearProbe => typed::<ClipAdaptParams>(value, path, errors).map(TaskParams::ClipAdapt),
+        TaskKind::VitPretrain => typed::<super::vit_params::VitPretrainParams>(value, path, errors).map(TaskParams::VitPretrain),
+        TaskKind::VitLora => typed::<super::vit_params::VitLoraParams>(value, path, errors).map(TaskParams::VitLora),
         _ => match serde_json::to_value(&value) {
             Ok(json) => Some(TaskParams::NotImplemented(json)),
             Err(e) => {

@@ -7,6 +7,7 @@ pub mod load;
 pub mod locate;
 pub mod model;
 pub mod params;
+pub mod vit_params;
 
 pub use builtin::{load_suite, SuiteRef};
 pub use kinds::TaskKind;

@@ -1,6 +1,7 @@
 //! The validated suite: what the runner executes and the store snapshots.
 use super::kinds::TaskKind;
 use super::params::{ClipAdaptParams, ClipCompareParams, ClipEvalParams, ClipPretrainParams, SmokeParams};
+use super::vit_params::{VitLoraParams, VitPretrainParams};
 use serde::Serialize;
 
 #[derive(Debug, Clone)]
@@ -62,6 +63,8 @@ pub enum TaskParams {
     ClipEval(ClipEvalParams),
     ClipCompare(ClipCompareParams),
     ClipAdapt(ClipAdaptParams),
+    VitPretrain(VitPretrainParams),
+    VitLora(VitLoraParams),
     NotImplemented(serde_json::Value),
 }
 
@@ -73,6 +76,8 @@ impl TaskParams {
             TaskParams::ClipEval(p) => to_json(p),
             TaskParams::ClipCompare(p) => to_json(p),
             TaskParams::ClipAdapt(p) => to_json(p),
+            TaskParams::VitPretrain(p) => to_json(p),
+            TaskParams::VitLora(p) => to_json(p),
             TaskParams::NotImplemented(v) => v.clone(),
         }
     }

@@ -21,11 +21,25 @@ pub struct TaskContext<'a> {
     out_dir: PathBuf,
     /// Output directories of the experiments this one `needs`, by id.
     inputs: HashMap<String, PathBuf>,
+    /// Survives an interrupted attempt of this same experiment (same spec hash).
+    resume_dir: Option<PathBuf>,
 }
 
 impl<'a> TaskContext<'a> {
     pub fn new(exp_id: &str, seed: u64, device: tch::Device, sink: &'a dyn EventSink, cancel: &'a CancelToken, out_dir: PathBuf) -> Self {
-        Self { exp_id: exp_id.to_string(), seed, device, sink, cancel, out_dir, inputs: HashMap::new() }
+        Self { exp_id: exp_id.to_string(), seed, device, sink, cancel, out_dir, inputs: HashMap::new(), resume_dir: None }
+    }
+
+    pub fn with_resume_dir(mut self, dir: PathBuf) -> Self {
+        self.resume_dir = Some(dir);
+        self
+    }
+
+    /// A folder for checkpoints that outlives an interrupted attempt: the next attempt of
+    /// the same experiment (same spec hash) finds them there. The runner removes it once
+    /// the experiment finishes. Without a runner, a folder inside the output directory.
+    pub fn resume_dir(&self) -> PathBuf {
+        self.resume_dir.clone().unwrap_or_else(|| self.out_dir.join("resume"))
     }
 
     pub fn with_inputs(mut self, inputs: HashMap<String, PathBuf>) -> Self {
@@ -60,6 +74,26 @@ impl<'a> TaskContext<'a> {
         Ok(())
     }
 
+
+    /// This experiment's output folder.
+    pub fn out_dir(&self) -> &Path {
+        &self.out_dir
+    }
+
+    /// Writes a folder artifact through `write` (given a temporary sibling folder), then
+    /// moves it into place and announces it; returns its final path.
+    pub fn artifact_dir(&self, name: &str, dir_name: &str, write: impl FnOnce(&Path) -> Result<()>) -> Result<PathBuf> {
+        std::fs::create_dir_all(&self.out_dir)?;
+        let tmp = self.out_dir.join(format!(".tmp-{dir_name}"));
+        let _ = std::fs::remove_dir_all(&tmp);
+        std::fs::create_dir_all(&tmp)?;
+        write(&tmp).with_context(|| format!("writing artifact {name}"))?;
+        let dest = self.out_dir.join(dir_name);
+        let _ = std::fs::remove_dir_all(&dest);
+        std::fs::rename(&tmp, &dest).with_context(|| format!("saving artifact {name}"))?;
+        self.emit(Event::Artifact { exp: self.exp_id.clone(), name: name.into(), file: dir_name.into() });
+        Ok(dest)
+    }
 
     fn emit(&self, event: Event) {
         self.sink.emit(event);
@@ -112,5 +146,23 @@ impl<'a> TaskContext<'a> {
             return Err(Cancelled.into());
         }
         Ok(())
+    }
+}
+
+impl crate::train::Observer for TaskContext<'_> {
+    fn metric(&self, name: &str, step: u64, value: f64) {
+        TaskContext::metric(self, name, step, value);
+    }
+
+    fn progress(&self, done: u64, total: u64, unit: &str) {
+        TaskContext::progress(self, done, total, unit);
+    }
+
+    fn log(&self, line: String) {
+        TaskContext::log(self, line);
+    }
+
+    fn check_cancelled(&self) -> Result<()> {
+        TaskContext::check_cancelled(self)
     }
 }

@@ -1,6 +1,7 @@
 //! One task per homework part: spec params in, events and result tables out.
 pub mod context;
 pub mod q3;
+pub mod q5;
 pub mod smoke;
 
 use crate::spec::{Experiment, TaskKind, TaskParams};
@@ -18,6 +19,7 @@ pub fn code_version(kind: TaskKind) -> u32 {
         TaskKind::ClipPretrain | TaskKind::ClipZeroShot | TaskKind::ClipTemplates | TaskKind::ClipPerClass => 1,
         TaskKind::ClipCompare => 3,
         TaskKind::ClipClassEmbedding | TaskKind::ClipLinearProbe => 1,
+        TaskKind::VitPretrain | TaskKind::VitLora => 1,
         _ => 0,
     }
 }
@@ -38,6 +40,8 @@ pub fn run(exp: &Experiment, ctx: &TaskContext) -> anyhow::Result<()> {
             TaskKind::ClipPerClass => q3::per_class::run(p, ctx),
             other => Err(NotImplemented(other).into()),
         },
+        TaskParams::VitPretrain(p) => q5::pretrain::run(p, ctx),
+        TaskParams::VitLora(p) => q5::lora::run(p, ctx),
         TaskParams::NotImplemented(_) => Err(NotImplemented(exp.task).into()),
     }
 }

@@ -1,0 +1,397 @@
+//! `vit_lora`: the PEFT notebook's experiment. Each selected method (LoRA, full
+//! fine-tuning, linear probe) trains the same base on the same split with the same
+//! Trainer; the report compares accuracy, trainable parameters, time, memory and the
+//! size of what is saved, then the lead method predicts a new image.
+use super::dataset::{self, Splits};
+use super::model::{self, BaseModel, Built, Method};
+use super::predict::{top_k, InferenceInfo, Ranked, INFERENCE_FILE};
+use super::pretrain::hub_config;
+use crate::data::loader::{ImageRef, Transform};
+use crate::data::vit_transform::{VitEval, VitTrain, VIT_MEAN, VIT_STD};
+use crate::nn::lora::save_peft_adapter;
+use crate::results::{ColumnKind, ResultTable};
+use crate::spec::vit_params::VitLoraParams;
+use crate::tasks::TaskContext;
+use crate::train::classifier::{self, Outcome, Precision, Split, TrainConfig};
+use crate::train::optim::AdamWConfig;
+use crate::train::{memory, Observer};
+use anyhow::{Context, Result};
+use serde_json::json;
+use std::path::Path;
+use std::sync::Arc;
+use tch::{Kind, Tensor};
+
+/// Metrics of one method go out as `<method>/<name>`, so the curves sit side by side.
+struct Prefixed<'a> {
+    ctx: &'a TaskContext<'a>,
+    prefix: &'static str,
+}
+
+impl Observer for Prefixed<'_> {
+    fn metric(&self, name: &str, step: u64, value: f64) {
+        self.ctx.metric(&format!("{}/{name}", self.prefix), step, value);
+    }
+
+    fn progress(&self, done: u64, total: u64, unit: &str) {
+        self.ctx.progress(done, total, unit);
+    }
+
+    fn log(&self, line: String) {
+        self.ctx.log(format!("{}: {line}", self.prefix));
+    }
+
+    fn check_cancelled(&self) -> Result<()> {
+        self.ctx.check_cancelled()
+    }
+}
+
+/// What one method's run measured.
+struct MethodResult {
+    method: Method,
+    trainable: i64,
+    total: i64,
+    outcome: Outcome,
+    peak_rss: Option<u64>,
+    state_bytes: i64,
+    saved_bytes: u64,
+}
+
+pub fn run(p: &VitLoraParams, ctx: &TaskContext) -> Result<()> {
+    let splits = ctx.stage("data", || dataset::open(&p.dataset, p.subset, p.validation, ctx.seed))?;
+    let base = ctx.stage("model", || model::resolve(&p.model, p.weights.as_deref(), &p.revision, ctx))?;
+    let num_labels = splits.data.num_classes() as i64;
+    ctx.value("model", base.name.clone());
+    ctx.value("classes", num_labels);
+    ctx.value("train_images", splits.train.len() as i64);
+    ctx.value("eval_images", splits.eval.len() as i64);
+    ctx.value("eval_split", splits.eval_name.clone());
+    ctx.value("data_layout", format!("{:?}", splits.data.layout).to_lowercase());
+    let precision = if p.train.precision == Precision::Fp16 && !ctx.device.is_cuda() {
+        ctx.warn("fp16 mixed precision needs CUDA; training in fp32 on this device");
+        Precision::Fp32
+    } else {
+        p.train.precision
+    };
+    ctx.value("precision", format!("{precision:?}").to_lowercase());
+    let size = base.config.image_size as usize;
+    let methods: Vec<Method> = p.methods.iter().filter_map(|m| Method::parse(m)).collect();
+    let mut results = Vec::new();
+    for &method in &methods {
+        let result = ctx.stage(method.key(), || train_method(method, p, &splits, &base, precision, ctx))?;
+        results.push(result);
+    }
+    report_tables(&results, ctx)?;
+    let lead = methods[0];
+    ctx.stage("predict", || predict(lead, p, &splits, &base, size, ctx))
+}
+
+fn train_config(method: Method, p: &VitLoraParams, precision: Precision, seed: u64) -> TrainConfig {
+    let t = &p.train;
+    TrainConfig {
+        epochs: t.epochs,
+        batch_size: t.batch_size as usize,
+        grad_accum: t.grad_accum as usize,
+        lr: if method == Method::Full { t.full_lr } else { t.lr },
+        warmup_ratio: t.warmup_ratio,
+        adamw: AdamWConfig { weight_decay: t.weight_decay, ..Default::default() },
+        max_grad_norm: t.max_grad_norm,
+        precision,
+        save_steps: u64::from(t.save_steps),
+        seed,
+        eval_batch_size: t.eval_batch_size as usize,
+    }
+}
+
+fn train_method(method: Method, p: &VitLoraParams, splits: &Splits, base: &BaseModel, precision: Precision, ctx: &TaskContext) -> Result<MethodResult> {
+    // Every method starts from the same draw of its new weights.
+    tch::manual_seed(ctx.seed as i64);
+    let built = model::build(method, base, &p.lora, splits.data.num_classes() as i64, ctx.device)?;
+    let (trainable, total) = (built.trainable_params(), built.total_params);
+    ctx.log(format!("{}: {trainable} of {total} parameters trainable ({:.2}%)", method.title(), 100.0 * trainable as f64 / total as f64));
+    let size = base.config.image_size as usize;
+    let eval_tf: Arc<dyn Transform> = Arc::new(VitEval::new(size, p.eval_resize));
+    let train_tf: Arc<dyn Transform> = Arc::new(VitTrain::new(size, ctx.seed));
+    let cfg = train_config(method, p, precision, ctx.seed);
+    let params: Vec<(String, Tensor)> = built.trainable.iter().map(|(n, t)| (n.clone(), t.shallow_clone())).collect();
+    memory::reset_peak();
+    let forward = |x: &Tensor, train: bool| built.vit.forward_t(x, train);
+    let outcome = classifier::train(
+        &forward,
+        params,
+        Split { items: &splits.train, transform: train_tf },
+        Split { items: &splits.eval, transform: eval_tf },
+        &cfg,
+        &ctx.resume_dir().join(method.key()),
+        ctx.device,
+        &Prefixed { ctx, prefix: method.key() },
+    )?;
+    let peak_rss = memory::peak_bytes();
+    // Weights of the whole model plus, for what trains, its gradient and two moments.
+    let bytes_per = |t: &Tensor| t.numel() as i64 * t.kind().elt_size_in_bytes() as i64;
+    let all_bytes: i64 = [&built.base, &built.adapter].iter().flat_map(|vs| vs.variables().into_values()).map(|t| bytes_per(&t)).sum();
+    let state_bytes = all_bytes + 3 * built.trainable.iter().map(|(_, t)| bytes_per(t)).sum::<i64>();
+    let saved_bytes = save(method, &built, base, splits, p, ctx)?;
+    if let Some(from) = &outcome.resumed_from {
+        ctx.value(&format!("{}_resumed_from", method.key()), from.clone());
+    }
+    if !outcome.skipped.is_empty() {
+        ctx.warn(format!("{}: {} unreadable training images skipped (first: {} — {})", method.key(), outcome.skipped.len(), outcome.skipped[0].0, outcome.skipped[0].1));
+    }
+    Ok(MethodResult { method, trainable, total, outcome, peak_rss, state_bytes, saved_bytes })
+}
+
+fn info(splits: &Splits, p: &VitLoraParams) -> InferenceInfo {
+    InferenceInfo { labels: splits.data.classes.clone(), eval_resize: p.eval_resize, image_mean: VIT_MEAN, image_std: VIT_STD }
+}
+
+/// Saves what the method produced, as the Python libraries would load it; returns the
+/// bytes of the weights file(s): a PEFT adapter, a full transformers model, or a head.
+fn save(method: Method, built: &Built, base: &BaseModel, splits: &Splits, p: &VitLoraParams, ctx: &TaskContext) -> Result<u64> {
+    let sorted = |vs: &tch::nn::VarStore| {
+        let mut v: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
+        v.sort_by(|a, b| a.0.cmp(&b.0));
+        v
+    };
+    let info_json = serde_json::to_vec_pretty(&info(splits, p))?;
+    match method {
+        Method::Lora => ctx.artifact_dir("adapter", "lora_adapter", |dir| {
+            save_peft_adapter(dir, &built.config, &sorted(&built.adapter), &base.name)?;
+            Ok(std::fs::write(dir.join(INFERENCE_FILE), &info_json)?)
+        })
+        .map(|dir| file_bytes(&dir.join("adapter_model.safetensors"))),
+        Method::Full => ctx.artifact_dir("model", "full_model", |dir| {
+            let mut all = sorted(&built.base);
+            all.extend(sorted(&built.adapter));
+            let cpu: Vec<(String, Tensor)> = all.iter().map(|(k, t)| (k.clone(), t.detach().to_device(tch::Device::Cpu))).collect();
+            Tensor::write_safetensors(&cpu, dir.join("model.safetensors"))?;
+            let mut config = hub_config(&base.config);
+            config["architectures"] = json!(["ViTForImageClassification"]);
+            config["id2label"] = splits.data.classes.iter().enumerate().map(|(i, c)| (i.to_string(), json!(c))).collect::<serde_json::Map<_, _>>().into();
+            config["label2id"] = splits.data.classes.iter().enumerate().map(|(i, c)| (c.clone(), json!(i))).collect::<serde_json::Map<_, _>>().into();
+            std::fs::write(dir.join("config.json"), serde_json::to_vec_pretty(&config)?)?;
+            Ok(std::fs::write(dir.join(INFERENCE_FILE), &info_json)?)
+        })
+        .map(|dir| file_bytes(&dir.join("model.safetensors"))),
+        Method::Probe => {
+            let head = sorted(&built.adapter);
+            ctx.artifact_with("head", "probe_head.safetensors", |path| Ok(Tensor::write_safetensors(&head, path)?))?;
+            Ok(file_bytes(&ctx.out_dir().join("probe_head.safetensors")))
+        }
+    }
+}
+
+fn file_bytes(path: &Path) -> u64 {
+    std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+}
+
+fn mib(bytes: f64) -> f64 {
+    bytes / 1_048_576.0
+}
+
+fn report_tables(results: &[MethodResult], ctx: &TaskContext) -> Result<()> {
+    let mut comparison = ResultTable::new(
+        "comparison",
+        "LoRA vs full fine-tuning vs linear probe",
+        &[
+            ("method", ColumnKind::Text),
+            ("trainable", ColumnKind::Integer),
+            ("total", ColumnKind::Integer),
+            ("trainable %", ColumnKind::Float),
+            ("best accuracy", ColumnKind::Percent),
+            ("best epoch", ColumnKind::Integer),
+            ("train time (s)", ColumnKind::Float),
+            ("images/s", ColumnKind::Float),
+            ("peak RSS (MiB)", ColumnKind::Float),
+            ("training state (MiB)", ColumnKind::Float),
+            ("saved (MiB)", ColumnKind::Float),
+        ],
+    );
+    let mut history = ResultTable::new(
+        "history",
+        "Evaluation after every epoch",
+        &[
+            ("method", ColumnKind::Text),
+            ("epoch", ColumnKind::Integer),
+            ("step", ColumnKind::Integer),
+            ("train loss", ColumnKind::Float),
+            ("eval loss", ColumnKind::Float),
+            ("eval accuracy", ColumnKind::Percent),
+        ],
+    );
+    for r in results {
+        let k = r.method.key();
+        let o = &r.outcome;
+        let pct = 100.0 * r.trainable as f64 / r.total as f64;
+        let images_per_s = o.images as f64 / o.seconds.max(1e-9);
+        comparison.push(vec![
+            json!(r.method.title()),
+            json!(r.trainable),
+            json!(r.total),
+            json!(pct),
+            json!(o.best_accuracy),
+            json!(o.best_epoch),
+            json!(o.seconds),
+            json!(images_per_s),
+            r.peak_rss.map_or(json!(null), |b| json!(mib(b as f64))),
+            json!(mib(r.state_bytes as f64)),
+            json!(mib(r.saved_bytes as f64)),
+        ]);
+        for e in &o.history {
+            history.push(vec![json!(r.method.title()), json!(e.epoch), json!(e.step), json!(e.train_loss), json!(e.eval_loss), json!(e.eval_accuracy)]);
+        }
+        ctx.value(&format!("{k}_trainable"), r.trainable);
+        ctx.value(&format!("{k}_total"), r.total);
+        ctx.value(&format!("{k}_trainable_pct"), pct);
+        ctx.value(&format!("{k}_accuracy"), o.best_accuracy);
+        ctx.value(&format!("{k}_final_accuracy"), o.history.last().map_or(f64::NAN, |e| e.eval_accuracy));
+        ctx.value(&format!("{k}_best_epoch"), o.best_epoch);
+        ctx.value(&format!("{k}_seconds"), o.seconds);
+        ctx.value(&format!("{k}_steps"), o.optimizer_steps as i64);
+        ctx.value(&format!("{k}_images_per_s"), images_per_s);
+        ctx.value(&format!("{k}_state_mib"), mib(r.state_bytes as f64));
+        ctx.value(&format!("{k}_saved_mib"), mib(r.saved_bytes as f64));
+        if let Some(b) = r.peak_rss {
+            ctx.value(&format!("{k}_peak_rss_mib"), mib(b as f64));
+        }
+        ctx.value(&format!("{k}_skipped_images"), o.skipped.len() as i64);
+    }
+    ctx.table(comparison);
+    ctx.table(history);
+    comparison_values(results, ctx);
+    Ok(())
+}
+
+/// Ratios the report's text is chosen by.
+fn comparison_values(results: &[MethodResult], ctx: &TaskContext) {
+    let get = |m: Method| results.iter().find(|r| r.method == m);
+    if let (Some(lora), Some(full)) = (get(Method::Lora), get(Method::Full)) {
+        let gap = lora.outcome.best_accuracy - full.outcome.best_accuracy;
+        ctx.value("lora_minus_full", gap);
+        // Within one point (or ahead) counts as reaching full fine-tuning.
+        ctx.value("lora_reaches_full", gap >= -0.01);
+        ctx.value("lora_time_ratio", lora.outcome.seconds / full.outcome.seconds.max(1e-9));
+        ctx.value("lora_state_ratio", lora.state_bytes as f64 / full.state_bytes.max(1) as f64);
+        ctx.value("lora_saved_ratio", lora.saved_bytes as f64 / full.saved_bytes.max(1) as f64);
+        ctx.value("lora_param_ratio", lora.trainable as f64 / full.trainable.max(1) as f64);
+        if let (Some(a), Some(b)) = (lora.peak_rss, full.peak_rss) {
+            ctx.value("lora_peak_ratio", a as f64 / b.max(1) as f64);
+        }
+    }
+    if let (Some(lora), Some(probe)) = (get(Method::Lora), get(Method::Probe)) {
+        ctx.value("lora_minus_probe", lora.outcome.best_accuracy - probe.outcome.best_accuracy);
+    }
+    if let Some(best) = results.iter().max_by(|a, b| a.outcome.best_accuracy.total_cmp(&b.outcome.best_accuracy)) {
+        ctx.value("best_method", best.method.title());
+        ctx.value("best_accuracy", best.outcome.best_accuracy);
+    }
+}
+
+/// The lead method predicts the YAML's image, or the first test image (never trained on).
+fn predict(lead: Method, p: &VitLoraParams, splits: &Splits, base: &BaseModel, size: usize, ctx: &TaskContext) -> Result<()> {
+    let (image, truth) = match &p.predict_image {
+        Some(path) => (ImageRef::File(path.into()), None),
+        None => {
+            let first = splits.data.test.first().context("the data set has no test images to predict")?;
+            (first.image.clone(), Some(first.label))
+        }
+    };
+    let out = ctx.out_dir();
+    let ranked: Vec<Ranked> = match lead {
+        Method::Lora | Method::Full => {
+            let predictor = if lead == Method::Lora {
+                super::predict::Predictor::from_base(base, None, Some(&out.join("lora_adapter")), ctx.device)?
+            } else {
+                super::predict::Predictor::load(&out.join("full_model"), None, ctx.device)?
+            };
+            predictor.predict(&image, p.top_k as usize)?
+        }
+        Method::Probe => {
+            tch::manual_seed(ctx.seed as i64);
+            let built = model::build(Method::Probe, base, &p.lora, splits.data.num_classes() as i64, ctx.device)?;
+            let head = Tensor::read_safetensors(out.join("probe_head.safetensors"))?;
+            tch::no_grad(|| -> Result<()> {
+                for (name, t) in built.adapter.variables() {
+                    let saved = head.iter().find(|(k, _)| *k == name).context("probe head file")?;
+                    t.shallow_clone().copy_(&saved.1);
+                }
+                Ok(())
+            })?;
+            let tf = VitEval::new(size, p.eval_resize);
+            let pixels = Tensor::from_slice(&tf.apply(&image.decode()?, 0)).view([1, 3, size as i64, size as i64]).to_device(ctx.device);
+            let probs = tch::no_grad(|| built.vit.forward_t(&pixels, false).softmax(-1, Kind::Float).squeeze_dim(0));
+            top_k(&probs, &splits.data.classes, p.top_k as usize)
+        }
+    };
+    let mut table = ResultTable::new("prediction", "Prediction for a new image", &[("rank", ColumnKind::Integer), ("label", ColumnKind::Text), ("probability", ColumnKind::Percent)]);
+    for (i, r) in ranked.iter().enumerate() {
+        table.push(vec![json!(i + 1), json!(r.label), json!(r.prob)]);
+    }
+    ctx.table(table);
+    ctx.value("predict_method", lead.title());
+    ctx.value("predict_image", image.name());
+    ctx.value("predict_label", ranked[0].label.clone());
+    ctx.value("predict_prob", ranked[0].prob);
+    if let Some(t) = truth {
+        ctx.value("predict_true_label", splits.data.classes[t].clone());
+        ctx.value("predict_correct", ranked[0].label == splits.data.classes[t]);
+    }
+    let bytes = match &image {
+        ImageRef::File(path) => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
+        ImageRef::Bytes { data, .. } => data.as_ref().clone(),
+    };
+    ctx.artifact("predicted_image", "predicted_image.svg", image_card(&bytes, &ranked).as_bytes())
+}
+
+/// An SVG with the image (embedded as a data URI) and its top predictions, for the report.
+fn image_card(bytes: &[u8], ranked: &[Ranked]) -> String {
+    let mime = if bytes.starts_with(b"\x89PNG") { "image/png" } else { "image/jpeg" };
+    let rows: String = ranked
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            let y = 40 + 30 * i;
+            let w = (r.prob * 200.0).round();
+            format!(
+                "<rect x=\"250\" y=\"{}\" width=\"{w}\" height=\"18\" fill=\"#1f77b4\"/><text x=\"460\" y=\"{}\" font-family=\"sans-serif\" font-size=\"13\">{} ({:.1}%)</text>",
+                y,
+                y + 14,
+                crate::report::escape::xml(&r.label),
+                r.prob * 100.0
+            )
+        })
+        .collect();
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"680\" height=\"{}\"><image x=\"10\" y=\"10\" width=\"224\" height=\"224\" href=\"data:{mime};base64,{}\"/>{rows}</svg>",
+        (50 + 30 * ranked.len()).max(244),
+        base64(bytes)
+    )
+}
+
+fn base64(bytes: &[u8]) -> String {
+    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for chunk in bytes.chunks(3) {
+        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(TABLE[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn base64_matches_rfc4648() {
+        assert_eq!(super::base64(b""), "");
+        assert_eq!(super::base64(b"f"), "Zg==");
+        assert_eq!(super::base64(b"fo"), "Zm8=");
+        assert_eq!(super::base64(b"foo"), "Zm9v");
+        assert_eq!(super::base64(b"foobar"), "Zm9vYmFy");
+    }
+}

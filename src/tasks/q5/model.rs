@@ -1,0 +1,164 @@
+//! Which ViT a Q5 experiment adapts (a hub repository, a local folder, or the demo's
+//! pre-trained tiny ViT) and how each method builds it: LoRA (frozen base + LoRA pairs
+//! + a trained head, PEFT's layout), full fine-tuning (everything trained), and the
+//! linear probe (frozen base + head).
+use crate::hub::download::Progress;
+use crate::hub::hf;
+use crate::nn::lora::LoraConfig;
+use crate::nn::vit::{classification_keys, Stores, Vit, VitConfig};
+use crate::nn::weights::{load_strict, read_checkpoint};
+use crate::spec::vit_params::LoraParams;
+use crate::tasks::TaskContext;
+use anyhow::{Context, Result};
+use std::path::{Path, PathBuf};
+use tch::nn::VarStore;
+use tch::{Device, Kind, Tensor};
+
+/// Files the demo pre-training writes (the hub's ViTModel layout, in the run folder).
+pub const DEMO_CONFIG: &str = "vit_config.json";
+pub const DEMO_WEIGHTS: &str = "vit_model.safetensors";
+
+/// A base checkpoint on disk.
+#[derive(Debug, Clone)]
+pub struct BaseModel {
+    pub name: String,
+    pub config: VitConfig,
+    pub weights: PathBuf,
+}
+
+/// config.json + model.safetensors (or pytorch_model.bin) in a folder.
+pub fn from_folder(dir: &Path, name: &str) -> Result<BaseModel> {
+    let config_path = dir.join("config.json");
+    let text = std::fs::read_to_string(&config_path).with_context(|| format!("reading {} (a model folder holds config.json and model.safetensors)", config_path.display()))?;
+    let config: VitConfig = serde_json::from_str(&text).with_context(|| format!("{} is not a ViT config.json", config_path.display()))?;
+    let weights = ["model.safetensors", "pytorch_model.bin"].iter().map(|f| dir.join(f)).find(|p| p.is_file()).with_context(|| format!("{} has no model.safetensors or pytorch_model.bin", dir.display()))?;
+    Ok(BaseModel { name: name.to_string(), config, weights })
+}
+
+/// Downloads (or finds in the hub cache) `repo`'s config and weights.
+pub fn from_hub(repo: &str, revision: &str) -> Result<BaseModel> {
+    let cache = crate::paths::hf_hub_cache();
+    let progress = Progress { report: &|_, _| {} };
+    let offline = hf::offline();
+    let config = hf::fetch(&hf::endpoint(), &cache, repo, revision, "config.json", offline, &progress)?;
+    let weights = hf::fetch(&hf::endpoint(), &cache, repo, revision, "model.safetensors", offline, &progress)
+        .or_else(|first| hf::fetch(&hf::endpoint(), &cache, repo, revision, "pytorch_model.bin", offline, &progress).map_err(|_| first))?;
+    let dir = config.parent().context("snapshot folder")?;
+    let mut base = from_folder(dir, repo)?;
+    base.weights = weights;
+    Ok(base)
+}
+
+/// The experiment's base model: `demo` from the `vit_pretrain` experiment in `needs`,
+/// `weights` when given, else the hub.
+pub fn resolve(model: &str, weights: Option<&str>, revision: &str, ctx: &TaskContext) -> Result<BaseModel> {
+    if model == "demo" {
+        let id = ctx.input_with_file(DEMO_WEIGHTS).context("`model: demo` needs an experiment of task `vit_pretrain` in `needs`")?;
+        let config = ctx.input_file(&id, DEMO_CONFIG)?;
+        let text = std::fs::read_to_string(&config)?;
+        return Ok(BaseModel { name: format!("demo ViT ({id})"), config: serde_json::from_str(&text).context("reading the demo ViT's config")?, weights: ctx.input_file(&id, DEMO_WEIGHTS)? });
+    }
+    match weights {
+        Some(dir) => from_folder(Path::new(dir), model),
+        None => from_hub(model, revision),
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Method {
+    Lora,
+    Full,
+    Probe,
+}
+
+impl Method {
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "lora" => Some(Method::Lora),
+            "full" => Some(Method::Full),
+            "probe" => Some(Method::Probe),
+            _ => None,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Method::Lora => "lora",
+            Method::Full => "full",
+            Method::Probe => "probe",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            Method::Lora => "LoRA",
+            Method::Full => "full fine-tuning",
+            Method::Probe => "linear probe",
+        }
+    }
+}
+
+pub fn lora_config(p: &LoraParams) -> LoraConfig {
+    LoraConfig { r: i64::from(p.r), lora_alpha: p.lora_alpha, lora_dropout: p.lora_dropout, target_modules: p.target_modules.clone(), modules_to_save: p.modules_to_save.clone() }
+}
+
+/// A new head only: no LoRA pairs, the classifier trained.
+pub fn head_only() -> LoraConfig {
+    LoraConfig { r: 1, lora_alpha: 1.0, lora_dropout: 0.0, target_modules: Vec::new(), modules_to_save: vec!["classifier".into()] }
+}
+
+/// A ViT built for one method, its weights split between the base and the adapter
+/// (LoRA pairs and the head).
+pub struct Built {
+    pub vit: Vit,
+    pub base: VarStore,
+    pub adapter: VarStore,
+    pub config: LoraConfig,
+    /// The tensors the optimizer updates, by name, in a fixed order.
+    pub trainable: Vec<(String, Tensor)>,
+    pub total_params: i64,
+}
+
+fn sorted(vs: &VarStore) -> Vec<(String, Tensor)> {
+    let mut v: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+/// Builds `method`'s model on `base` with a fresh `num_labels` head (HF's init:
+/// trunc_normal_(std=0.02) with its default ±2 bounds, i.e. N(0, 0.02²); zero bias) and, for LoRA, fresh pairs from the current seed.
+pub fn build(method: Method, base: &BaseModel, lora: &LoraParams, num_labels: i64, device: Device) -> Result<Built> {
+    let config = if method == Method::Lora { lora_config(lora) } else { head_only() };
+    let mut base_vs = VarStore::new(device);
+    let adapter_vs = VarStore::new(device);
+    let vit = Vit::new(&Stores { base: base_vs.root(), adapter: Some((adapter_vs.root(), &config)) }, &base.config, Some(num_labels));
+    let tensors = classification_keys(read_checkpoint(&base.weights)?).into_iter().filter(|(k, _)| !k.starts_with("classifier.")).collect();
+    load_strict(&mut base_vs, tensors, &base.weights.display().to_string())?;
+    tch::no_grad(|| {
+        for (name, t) in adapter_vs.variables() {
+            if name.starts_with("classifier.") {
+                let mut t = t.shallow_clone();
+                if name.ends_with("weight") {
+                    t.copy_(&(Tensor::randn(t.size(), (Kind::Float, device)) * 0.02));
+                } else {
+                    let _ = t.zero_();
+                }
+            }
+        }
+    });
+    if method != Method::Full {
+        base_vs.freeze();
+    }
+    let mut trainable = sorted(&adapter_vs);
+    if method == Method::Full {
+        trainable.extend(sorted(&base_vs));
+    }
+    let total_params = [&base_vs, &adapter_vs].iter().flat_map(|vs| vs.variables().into_values()).map(|t| t.numel() as i64).sum();
+    Ok(Built { vit, base: base_vs, adapter: adapter_vs, config, trainable, total_params })
+}
+
+impl Built {
+    pub fn trainable_params(&self) -> i64 {
+        self.trainable.iter().map(|(_, t)| t.numel() as i64).sum()
+    }
+}
