@@ -109,6 +109,11 @@ pub enum Command {
         #[command(subcommand)]
         what: BenchCommand,
     },
+    /// ViT tools.
+    Vit {
+        #[command(subcommand)]
+        command: VitCommand,
+    },
     /// CLIP tools.
     Clip {
         #[command(subcommand)]
@@ -134,6 +139,23 @@ pub enum FetchCommand {
         /// Only look in the cache; never touch the network (also HF_HUB_OFFLINE=1).
         #[arg(long)]
         offline: bool,
+    },
+    /// Food-101: the hub's parquet files (ethz/food101) into the hub cache, or the
+    /// official archive into $ADAPTLAB_CACHE/datasets/food101.
+    Food101 {
+        /// `hub` (parquet, 5 GB) or `official` (food-101.tar.gz, 5 GB, unpacked).
+        #[arg(long, default_value = "hub", value_parser = ["hub", "official"])]
+        source: String,
+        /// Hub revision (source hub).
+        #[arg(long, default_value = "main")]
+        revision: String,
+        /// The archive's URL (source official): a mirror, or a file:// path.
+        #[arg(long, default_value = crate::hub::food::OFFICIAL_URL)]
+        url: String,
+        /// The archive's MD5 (source official); `none` skips the check for a mirror
+        /// holding another archive.
+        #[arg(long, default_value = crate::hub::food::OFFICIAL_MD5)]
+        md5: String,
     },
     /// Stanford Dogs (images.tar + lists.tar) into $ADAPTLAB_CACHE/datasets/stanford-dogs.
     StanfordDogs {
@@ -196,6 +218,28 @@ pub enum ClipCommand {
         #[arg(long, default_value = "a photo of a {}.")]
         template: String,
         /// Print [{"image": path, "probs": {label: p}}] as JSON.
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true, value_name = "IMAGE")]
+        images: Vec<PathBuf>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum VitCommand {
+    /// The top labels of images under a trained ViT: a transformers model folder, plus
+    /// the PEFT LoRA adapter folder when it was adapted with LoRA.
+    Predict {
+        /// config.json + model.safetensors (the base for --adapter, or a fine-tuned model).
+        #[arg(long, value_name = "DIR")]
+        model_dir: PathBuf,
+        /// adapter_config.json + adapter_model.safetensors (PEFT's format).
+        #[arg(long, value_name = "DIR")]
+        adapter: Option<PathBuf>,
+        /// How many labels to print per image.
+        #[arg(long, default_value_t = 5)]
+        top: usize,
+        /// Print [{"image": path, "top": [{"label": l, "prob": p}]}] as JSON.
         #[arg(long)]
         json: bool,
         #[arg(required = true, value_name = "IMAGE")]

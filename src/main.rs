@@ -34,6 +34,10 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Doctor { json }) => commands::doctor::run(json),
         Some(Command::Fetch { what: adaptlab::cli::FetchCommand::Clip { model, revision, offline } }) => commands::fetch::clip(&model, &revision, offline),
         Some(Command::Fetch { what: adaptlab::cli::FetchCommand::StanfordDogs { url } }) => commands::fetch::stanford_dogs(&url),
+        Some(Command::Fetch { what: adaptlab::cli::FetchCommand::Food101 { source, revision, url, md5 } }) => commands::fetch::food101(&source, &revision, &url, &md5),
+        Some(Command::Vit { command: adaptlab::cli::VitCommand::Predict { model_dir, adapter, top, json, images } }) => {
+            commands::vit::predict(&commands::vit::PredictArgs { model_dir, adapter, top, json, images })
+        }
         Some(Command::Bench { what: adaptlab::cli::BenchCommand::Adapt { model, classes, per_class, device } }) => {
             commands::bench_adapt::adapt(&commands::bench_adapt::AdaptBenchArgs { model, classes, per_class, device })
         }

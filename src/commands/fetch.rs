@@ -1,4 +1,4 @@
-//! `adaptlab fetch clip NAME:TAG` and `adaptlab fetch stanford-dogs`.
+//! `adaptlab fetch clip NAME:TAG`, `adaptlab fetch stanford-dogs`, `adaptlab fetch food101`.
 use crate::hub::download::Progress;
 use crate::hub::{dogs, hf};
 use crate::tasks::q3::model::hub_repo;
@@ -32,6 +32,19 @@ pub fn stanford_dogs(base: &str) -> Result<i32> {
     let cache = crate::paths::cache();
     let progress = Progress { report: &progress_line };
     let fetched = dogs::fetch(base, &cache, &progress)?;
+    eprintln!();
+    println!("{}: {} classes, {} train and {} test images", fetched.root.display(), fetched.classes, fetched.train, fetched.test);
+    Ok(0)
+}
+
+pub fn food101(source: &str, revision: &str, url: &str, md5: &str) -> Result<i32> {
+    let progress = Progress { report: &progress_line };
+    let fetched = if source == "hub" {
+        crate::hub::food::fetch_hub(&hf::endpoint(), &crate::paths::hf_hub_cache(), revision, &progress)?
+    } else {
+        let md5 = (md5 != "none").then_some(md5);
+        crate::hub::food::fetch_official(url, md5, &crate::paths::cache(), &progress)?
+    };
     eprintln!();
     println!("{}: {} classes, {} train and {} test images", fetched.root.display(), fetched.classes, fetched.train, fetched.test);
     Ok(0)

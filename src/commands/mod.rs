@@ -7,3 +7,4 @@ pub mod doctor;
 pub mod fetch;
 pub mod headless_run;
 pub mod runs;
+pub mod vit;

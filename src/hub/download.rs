@@ -24,6 +24,18 @@ fn agent(follow_redirects: bool) -> ureq::Agent {
         .into()
 }
 
+/// The body of a small GET (an API listing), following redirects.
+pub fn get_text(url: &str, token: Option<&str>) -> Result<String> {
+    let mut req = agent(true).get(url);
+    if let Some(t) = token {
+        req = req.header("Authorization", format!("Bearer {t}"));
+    }
+    let mut resp = req.call().with_context(|| format!("connecting to {url} (no network?)"))?;
+    let status = resp.status().as_u16();
+    anyhow::ensure!(status == 200, "{url}: HTTP {status}");
+    Ok(resp.body_mut().read_to_string().with_context(|| format!("reading {url}"))?)
+}
+
 /// Response headers of a HEAD request that is not redirected (for hub metadata).
 pub fn head(url: &str, token: Option<&str>) -> Result<(u16, Vec<(String, String)>)> {
     let mut req = agent(false).head(url);

@@ -2,5 +2,6 @@
 //! sha256, the Hugging Face hub layout), and the data sets' archives.
 pub mod catalog;
 pub mod dogs;
+pub mod food;
 pub mod download;
 pub mod hf;

@@ -51,7 +51,7 @@ impl<'a> TaskContext<'a> {
     pub fn input_file(&self, exp_id: &str, file_name: &str) -> Result<PathBuf> {
         let dir = self.inputs.get(exp_id).with_context(|| format!("experiment `{exp_id}` is not among this experiment's `needs`"))?;
         let path = dir.join(file_name);
-        anyhow::ensure!(path.is_file(), "`{exp_id}` did not produce {file_name} (looked in {})", dir.display());
+        anyhow::ensure!(path.exists(), "`{exp_id}` did not produce {file_name} (looked in {})", dir.display());
         Ok(path)
     }
 

@@ -29,7 +29,16 @@ pub fn resolve(dataset: &str) -> Result<PathBuf> {
             }
             Ok(root)
         }
-        "food101" => Ok(crate::paths::cache().join("datasets").join("food101")),
+        // The official archive unpacked by `fetch food101 --source official`, else the
+        // hub's parquet files in the hub cache.
+        "food101" => {
+            let official = crate::paths::cache().join("datasets").join("food101");
+            if official.is_dir() {
+                return Ok(official);
+            }
+            crate::hub::food::cached_snapshot(&crate::paths::hf_hub_cache())
+                .with_context(|| format!("Food-101 is not in {} nor in the hub cache; run `adaptlab fetch food101`", official.display()))
+        }
         path => Ok(PathBuf::from(path)),
     }
 }

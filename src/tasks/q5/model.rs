@@ -14,9 +14,9 @@ use std::path::{Path, PathBuf};
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
-/// Files the demo pre-training writes (the hub's ViTModel layout, in the run folder).
-pub const DEMO_CONFIG: &str = "vit_config.json";
-pub const DEMO_WEIGHTS: &str = "vit_model.safetensors";
+/// The folder the demo pre-training writes: a transformers model folder (config.json,
+/// model.safetensors) in the hub's ViTModel layout.
+pub const DEMO_DIR: &str = "vit_base";
 
 /// A base checkpoint on disk.
 #[derive(Debug, Clone)]
@@ -53,10 +53,9 @@ pub fn from_hub(repo: &str, revision: &str) -> Result<BaseModel> {
 /// `weights` when given, else the hub.
 pub fn resolve(model: &str, weights: Option<&str>, revision: &str, ctx: &TaskContext) -> Result<BaseModel> {
     if model == "demo" {
-        let id = ctx.input_with_file(DEMO_WEIGHTS).context("`model: demo` needs an experiment of task `vit_pretrain` in `needs`")?;
-        let config = ctx.input_file(&id, DEMO_CONFIG)?;
-        let text = std::fs::read_to_string(&config)?;
-        return Ok(BaseModel { name: format!("demo ViT ({id})"), config: serde_json::from_str(&text).context("reading the demo ViT's config")?, weights: ctx.input_file(&id, DEMO_WEIGHTS)? });
+        let id = ctx.input_with_file(&format!("{DEMO_DIR}/model.safetensors")).context("`model: demo` needs an experiment of task `vit_pretrain` in `needs`")?;
+        let dir = ctx.input_file(&id, DEMO_DIR)?;
+        return from_folder(&dir, &format!("demo ViT ({id})"));
     }
     match weights {
         Some(dir) => from_folder(Path::new(dir), model),

@@ -2,7 +2,7 @@
 //! generated shapes apart, then saved as the in21k hub checkpoint is saved (a bare
 //! ViTModel: no `vit.` prefix, a pooler, config.json), so `vit_lora` loads it through
 //! the same path as google/vit-base-patch16-224-in21k.
-use super::model::{DEMO_CONFIG, DEMO_WEIGHTS};
+use super::model::DEMO_DIR;
 use crate::data::synth;
 use crate::nn::vit::{Stores, Vit, VitConfig};
 use crate::spec::vit_params::VitPretrainParams;
@@ -63,8 +63,11 @@ pub fn run(p: &VitPretrainParams, ctx: &TaskContext) -> Result<()> {
     ctx.value("classes", CLASSES as i64);
     ctx.stage("save", || {
         let tensors = as_vit_model(&vs, &cfg);
-        ctx.artifact_with("weights", DEMO_WEIGHTS, |path| Ok(Tensor::write_safetensors(&tensors, path)?))?;
-        ctx.artifact(DEMO_CONFIG, DEMO_CONFIG, serde_json::to_string_pretty(&hub_config(&cfg))?.as_bytes())
+        ctx.artifact_dir("model", DEMO_DIR, |dir| {
+            Tensor::write_safetensors(&tensors, dir.join("model.safetensors"))?;
+            Ok(std::fs::write(dir.join("config.json"), serde_json::to_string_pretty(&hub_config(&cfg))?)?)
+        })
+        .map(|_| ())
     })
 }
 

@@ -1,0 +1,41 @@
+//! `adaptlab vit predict`: the top labels of images under a trained ViT (a model folder,
+//! plus a PEFT LoRA adapter folder when the model was adapted with LoRA).
+use crate::data::loader::ImageRef;
+use crate::tasks::q5::predict::Predictor;
+use anyhow::Result;
+use std::path::PathBuf;
+
+pub struct PredictArgs {
+    pub model_dir: PathBuf,
+    pub adapter: Option<PathBuf>,
+    pub top: usize,
+    pub json: bool,
+    pub images: Vec<PathBuf>,
+}
+
+pub fn predict(a: &PredictArgs) -> Result<i32> {
+    anyhow::ensure!(a.top >= 1, "--top must be at least 1");
+    let device = if tch::Cuda::is_available() { tch::Device::Cuda(0) } else { tch::Device::Cpu };
+    let predictor = Predictor::load(&a.model_dir, a.adapter.as_deref(), device)?;
+    let mut results = Vec::new();
+    let mut failed = 0;
+    for path in &a.images {
+        match predictor.predict(&ImageRef::File(path.clone()), a.top) {
+            Ok(top) => results.push((path.clone(), top)),
+            Err(e) => {
+                eprintln!("skipped: {e:#}");
+                failed += 1;
+            }
+        }
+    }
+    if a.json {
+        let out: Vec<serde_json::Value> = results.iter().map(|(p, top)| serde_json::json!({"image": p, "top": top})).collect();
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        for (p, top) in &results {
+            let text: Vec<String> = top.iter().map(|r| format!("{} {:.1}%", r.label, r.prob * 100.0)).collect();
+            println!("{}: {}", p.display(), text.join(", "));
+        }
+    }
+    Ok(if failed > 0 { 1 } else { 0 })
+}

@@ -1,0 +1,131 @@
+//! `adaptlab fetch food101`, from either source:
+//! - `hub`: the Hugging Face hub's parquet files of `ethz/food101`, listed through the
+//!   hub's tree API and stored in the hub cache layout (`datasets--ethz--food101`), each
+//!   verified against its LFS sha256;
+//! - `official`: ETH Zürich's food-101.tar.gz (4.65 GiB), verified by the MD5 that
+//!   torchvision also checks, unpacked, read once to check it is complete, then moved
+//!   into `$ADAPTLAB_CACHE/datasets/food101`.
+use super::download::{download, get_text, Progress};
+use super::hf;
+use crate::data::food101::Food101;
+use anyhow::{bail, Context, Result};
+use std::io::Read;
+use std::path::{Path, PathBuf};
+
+pub const HUB_REPO: &str = "ethz/food101";
+pub const OFFICIAL_URL: &str = "http://data.vision.ee.ethz.ch/cvl/food-101.tar.gz";
+pub const OFFICIAL_MD5: &str = "85eeb15f3717b99a5da872d97d918f87";
+
+#[derive(Debug)]
+pub struct Fetched {
+    pub root: PathBuf,
+    pub classes: usize,
+    pub train: usize,
+    pub test: usize,
+}
+
+fn summary(data: &Food101) -> Fetched {
+    Fetched { root: data.root.clone(), classes: data.num_classes(), train: data.train.len(), test: data.test.len() }
+}
+
+/// The hub cache's folder for the data set repository.
+pub fn hub_dir(hub_cache: &Path) -> PathBuf {
+    hub_cache.join(format!("datasets--{}", HUB_REPO.replace('/', "--")))
+}
+
+/// A snapshot of the hub's parquet files already in the cache, if any.
+pub fn cached_snapshot(hub_cache: &Path) -> Option<PathBuf> {
+    let mut snaps: Vec<PathBuf> = std::fs::read_dir(hub_dir(hub_cache).join("snapshots")).ok()?.flatten().map(|e| e.path()).filter(|p| p.join("data").is_dir()).collect();
+    snaps.sort();
+    snaps.pop()
+}
+
+/// Downloads every `data/*.parquet` of the repository at `revision` from `endpoint`.
+pub fn fetch_hub(endpoint: &str, hub_cache: &Path, revision: &str, progress: &Progress) -> Result<Fetched> {
+    let listing_url = format!("{endpoint}/api/datasets/{HUB_REPO}/tree/{revision}/data");
+    let listing: serde_json::Value = serde_json::from_str(&get_text(&listing_url, hf::token().as_deref())?).with_context(|| format!("{listing_url}: not a JSON listing"))?;
+    let files: Vec<(String, Option<String>)> = listing
+        .as_array()
+        .with_context(|| format!("{listing_url}: expected a list of files"))?
+        .iter()
+        .filter_map(|f| {
+            let path = f["path"].as_str()?;
+            path.ends_with(".parquet").then(|| (path.to_string(), f["lfs"]["oid"].as_str().map(String::from)))
+        })
+        .collect();
+    if files.is_empty() {
+        bail!("{listing_url} lists no parquet files");
+    }
+    let repo = hub_dir(hub_cache);
+    // The revision itself names the snapshot; a commit id is what the hub would give.
+    let snapshot = repo.join("snapshots").join(revision);
+    for (path, sha) in &files {
+        let blob_name = sha.clone().unwrap_or_else(|| path.replace('/', "_"));
+        let blob = repo.join("blobs").join(&blob_name);
+        if !blob.is_file() {
+            eprintln!("{path}");
+            download(&format!("{endpoint}/datasets/{HUB_REPO}/resolve/{revision}/{path}"), &blob, sha.as_deref(), hf::token().as_deref(), progress)?;
+        }
+        let link = snapshot.join(path);
+        if !link.exists() {
+            std::fs::create_dir_all(link.parent().context("snapshot path")?)?;
+            let depth = path.matches('/').count() + 2;
+            let relative = PathBuf::from("../".repeat(depth)).join("blobs").join(&blob_name);
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(&relative, &link).or_else(|_| std::fs::copy(&blob, &link).map(|_| ()))?;
+            #[cfg(not(unix))]
+            std::fs::copy(&blob, &link)?;
+        }
+    }
+    let data = Food101::open(&snapshot).context("the downloaded parquet files do not read as Food-101")?;
+    Ok(summary(&data))
+}
+
+/// Downloads and unpacks the official archive into `cache`/datasets/food101, unless a
+/// complete copy is there. `md5` None skips the check (a mirror of another archive).
+pub fn fetch_official(url: &str, md5: Option<&str>, cache: &Path, progress: &Progress) -> Result<Fetched> {
+    let root = cache.join("datasets").join("food101");
+    if let Ok(data) = Food101::open(&root) {
+        return Ok(summary(&data));
+    }
+    let archive = cache.join("downloads").join("food-101.tar.gz");
+    if !archive.is_file() {
+        download(url, &archive, None, None, progress)?;
+    }
+    if let Some(expected) = md5 {
+        let actual = md5_file(&archive)?;
+        if !actual.eq_ignore_ascii_case(expected) {
+            std::fs::remove_file(&archive).ok();
+            bail!("{url}: MD5 is {actual}, expected {expected}; the download was removed, run the command again");
+        }
+    }
+    let parent = root.parent().context("dataset folder")?;
+    std::fs::create_dir_all(parent)?;
+    let staging = tempfile::tempdir_in(parent)?;
+    let file = std::fs::File::open(&archive)?;
+    tar::Archive::new(flate2::read::GzDecoder::new(file))
+        .unpack(staging.path())
+        .with_context(|| format!("unpacking {} (corrupt download? delete it and fetch again)", archive.display()))?;
+    let checked = Food101::open(staging.path()).context("the unpacked archive is not a complete Food-101")?;
+    drop(checked);
+    if root.exists() {
+        std::fs::remove_dir_all(&root)?;
+    }
+    std::fs::rename(staging.keep(), &root)?;
+    Ok(summary(&Food101::open(&root)?))
+}
+
+pub fn md5_file(path: &Path) -> Result<String> {
+    use md5::{Digest, Md5};
+    let mut file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut hasher = Md5::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = file.read(&mut buf)?;
+        if n == 0 {
+            break;
+        }
+        hasher.update(&buf[..n]);
+    }
+    Ok(hex::encode(hasher.finalize()))
+}
