@@ -73,6 +73,15 @@ pub fn run(p: &VitLoraParams, ctx: &TaskContext) -> Result<()> {
         p.train.precision
     };
     ctx.value("precision", format!("{precision:?}").to_lowercase());
+    ctx.value("lora_r", p.lora.r);
+    ctx.value("lora_alpha", p.lora.lora_alpha);
+    ctx.value("lora_targets", p.lora.target_modules.join(", "));
+    ctx.value("epochs", p.train.epochs);
+    ctx.value("batch_size", p.train.batch_size);
+    ctx.value("grad_accum", p.train.grad_accum);
+    ctx.value("effective_batch", p.train.batch_size * p.train.grad_accum);
+    ctx.value("lr", p.train.lr);
+    ctx.value("full_lr", p.train.full_lr);
     let size = base.config.image_size as usize;
     let methods: Vec<Method> = p.methods.iter().filter_map(|m| Method::parse(m)).collect();
     let mut results = Vec::new();
