@@ -167,6 +167,22 @@ pub enum FetchCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
+    /// Q5: LoRA training steps/s and peak memory against transformers' Trainer + peft on
+    /// the same random-weight ViT-Base and JPEGs; the input pipeline against
+    /// ViTImageProcessor.
+    Vit {
+        /// Timed training steps (one more warms up).
+        #[arg(long, default_value_t = 4)]
+        steps: usize,
+        #[arg(long, default_value_t = 8)]
+        batch: usize,
+        /// Images for the input-pipeline measurement.
+        #[arg(long, default_value_t = 64)]
+        images: usize,
+        /// The Python with transformers and peft (default: the project venv's).
+        #[arg(long, env = "ADAPTLAB_PYTHON", default_value = ".venv/bin/python")]
+        python: PathBuf,
+    },
     /// Q3 (d)/(e) training time at the real size (120 classes, hw5.yaml's grids) on
     /// synthetic features and a random-weight text tower of the real architecture.
     Adapt {

@@ -41,6 +41,9 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Bench { what: adaptlab::cli::BenchCommand::Adapt { model, classes, per_class, device } }) => {
             commands::bench_adapt::adapt(&commands::bench_adapt::AdaptBenchArgs { model, classes, per_class, device })
         }
+        Some(Command::Bench { what: adaptlab::cli::BenchCommand::Vit { steps, batch, images, python } }) => {
+            commands::bench_vit::vit(&commands::bench_vit::VitBenchArgs { steps, batch, images, python })
+        }
         Some(Command::Bench { what: adaptlab::cli::BenchCommand::Clip { model, images, batch, classes, python } }) => {
             commands::bench::clip(&commands::bench::BenchArgs { model, images, batch, classes, python })
         }

@@ -21,7 +21,7 @@ pub struct BenchArgs {
 }
 
 /// Photographs-sized JPEGs (random 320–640 px sides) of generated scenes.
-fn write_images(dir: &Path, n: usize) -> Result<Vec<PathBuf>> {
+pub(crate) fn write_images(dir: &Path, n: usize) -> Result<Vec<PathBuf>> {
     let mut rng = SplitMix64::new(42);
     (0..n)
         .map(|i| {
