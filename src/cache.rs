@@ -59,3 +59,22 @@ impl Entry {
         atomic::write_json(&self.meta, meta)
     }
 }
+
+/// A generated data set at `$ADAPTLAB_CACHE/datasets/<name>`, written by `write` into a
+/// staging folder on first use and moved into place whole; `marker` (a path inside it)
+/// says it is complete.
+pub fn generated_dataset(name: &str, marker: &str, write: impl FnOnce(&Path) -> Result<()>) -> Result<PathBuf> {
+    let root = crate::paths::cache().join("datasets").join(name);
+    if !root.join(marker).is_file() {
+        let parent = root.parent().context("cache path")?;
+        std::fs::create_dir_all(parent)?;
+        let tmp = tempfile::tempdir_in(parent)?;
+        write(tmp.path())?;
+        let staged = tmp.keep();
+        // Another process may have placed it meanwhile; theirs is as good as ours.
+        if std::fs::rename(&staged, &root).is_err() && !root.join(marker).is_file() {
+            anyhow::bail!("could not place the generated data set at {}", root.display());
+        }
+    }
+    Ok(root)
+}

@@ -31,12 +31,12 @@ impl Validate for VitPretrainParams {
         v.range("hidden_size", self.hidden_size, 8, 1024);
         v.range("layers", self.layers, 1, 24);
         v.range("heads", self.heads, 1, 16);
-        if self.hidden_size % self.heads.max(1) != 0 {
+        if !self.hidden_size.is_multiple_of(self.heads.max(1)) {
             v.push("heads", format!("hidden_size {} is not divisible by {} heads", self.hidden_size, self.heads), None);
         }
         v.range("image_size", self.image_size, 8, 512);
         v.range("patch_size", self.patch_size, 1, 64);
-        if self.image_size % self.patch_size.max(1) != 0 {
+        if !self.image_size.is_multiple_of(self.patch_size.max(1)) {
             v.push("patch_size", format!("image_size {} is not a multiple of patch_size {}", self.image_size, self.patch_size), None);
         }
         v.range("steps", self.steps, 1, 1_000_000);

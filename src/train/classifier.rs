@@ -156,7 +156,7 @@ pub fn train(forward: Forward, params: Vec<(String, Tensor)>, train: Split, eval
             group_loss += loss.detach() * n as f64;
             group_images += n as u64;
             micro += 1;
-            let group_done = micro % accum == 0 || micro == micro_per_epoch;
+            let group_done = micro.is_multiple_of(accum) || micro == micro_per_epoch;
             if !group_done {
                 continue;
             }
@@ -179,7 +179,7 @@ pub fn train(forward: Forward, params: Vec<(String, Tensor)>, train: Split, eval
             group_images = 0;
             group_started = Instant::now();
             opt.zero_grad();
-            if cfg.save_steps > 0 && state.optimizer_steps % cfg.save_steps == 0 && micro < micro_per_epoch {
+            if cfg.save_steps > 0 && state.optimizer_steps.is_multiple_of(cfg.save_steps) && micro < micro_per_epoch {
                 state.seconds = seconds_before + segment.elapsed().as_secs_f64();
                 state.adam_steps = opt.steps;
                 checkpoint::save(dir, &state, &params, &opt.state())?;
@@ -243,7 +243,7 @@ fn finish_group(opt: &mut AdamW, state: &mut LoopState, cfg: &TrainConfig, lr: f
     opt.step(lr);
     if fp16 {
         state.good_steps += 1;
-        if state.good_steps % SCALE_GROWTH_INTERVAL == 0 {
+        if state.good_steps.is_multiple_of(SCALE_GROWTH_INTERVAL) {
             state.loss_scale *= 2.0;
         }
     }

@@ -2,7 +2,7 @@
 //! generated demo set (made on first use), or a folder in the same layout.
 use crate::data::stanford_dogs::{Split, StanfordDogs};
 use crate::data::synth_dogs::{write_dataset, DogsLikeSpec};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use std::path::PathBuf;
 
 /// The demo's generated set: 12 colour-shape classes, 40 train and 20 test images each.
@@ -13,20 +13,7 @@ pub fn demo_spec() -> DogsLikeSpec {
 /// The data set's folder and an id for cache keys.
 pub fn resolve(dataset: &str) -> Result<(PathBuf, String)> {
     match dataset {
-        "demo" => {
-            let root = crate::paths::cache().join("datasets").join("demo-dogs-v1");
-            if !root.join("test_list.mat").is_file() {
-                let parent = root.parent().context("cache path")?;
-                std::fs::create_dir_all(parent)?;
-                let tmp = tempfile::tempdir_in(parent)?;
-                write_dataset(tmp.path(), &demo_spec())?;
-                let staged = tmp.keep();
-                if std::fs::rename(&staged, &root).is_err() && !root.join("test_list.mat").is_file() {
-                    anyhow::bail!("could not place the generated data set at {}", root.display());
-                }
-            }
-            Ok((root, "demo-dogs-v1".into()))
-        }
+        "demo" => Ok((crate::cache::generated_dataset("demo-dogs-v1", "test_list.mat", |dir| write_dataset(dir, &demo_spec()))?, "demo-dogs-v1".into())),
         "stanford-dogs" => Ok((crate::paths::cache().join("datasets").join("stanford-dogs"), "stanford-dogs".into())),
         path => Ok((PathBuf::from(path), format!("path:{path}"))),
     }

@@ -15,20 +15,7 @@ const DEMO_DIR: &str = "demo-food-v1";
 
 pub fn resolve(dataset: &str) -> Result<PathBuf> {
     match dataset {
-        "demo" => {
-            let root = crate::paths::cache().join("datasets").join(DEMO_DIR);
-            if !root.join("food-101/meta/test.txt").is_file() {
-                let parent = root.parent().context("cache path")?;
-                std::fs::create_dir_all(parent)?;
-                let tmp = tempfile::tempdir_in(parent)?;
-                write_dataset(tmp.path(), &demo_spec())?;
-                let staged = tmp.keep();
-                if std::fs::rename(&staged, &root).is_err() && !root.join("food-101/meta/test.txt").is_file() {
-                    anyhow::bail!("could not place the generated data set at {}", root.display());
-                }
-            }
-            Ok(root)
-        }
+        "demo" => crate::cache::generated_dataset(DEMO_DIR, "food-101/meta/test.txt", |dir| write_dataset(dir, &demo_spec())),
         // The official archive unpacked by `fetch food101 --source official`, else the
         // hub's parquet files in the hub cache.
         "food101" => {

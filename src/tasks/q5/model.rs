@@ -1,6 +1,6 @@
 //! Which ViT a Q5 experiment adapts (a hub repository, a local folder, or the demo's
-//! pre-trained tiny ViT) and how each method builds it: LoRA (frozen base + LoRA pairs
-//! + a trained head, PEFT's layout), full fine-tuning (everything trained), and the
+//! pre-trained tiny ViT) and how each method builds it: LoRA (frozen base, LoRA pairs
+//! and a trained head, as PEFT lays them out), full fine-tuning (everything trained), and the
 //! linear probe (frozen base + head).
 use crate::hub::download::Progress;
 use crate::hub::hf;
