@@ -36,6 +36,14 @@ fn unknown_keys_are_named_with_a_suggestion() {
 }
 
 #[test]
+fn an_unknown_key_in_a_nested_block_points_at_its_own_line() {
+    let block = errors(&format!("{HEAD}  - id: a\n    part: q5\n    task: vit_lora\n    params:\n      lora:\n        r: 4\n        target_modlues: [query]\n"));
+    assert!(block.starts_with("suite.yaml:9:9:") && block.contains("did you mean `target_modules`?"), "{block}");
+    let flow = errors(&format!("{HEAD}  - id: a\n    part: q5\n    task: vit_lora\n    params:\n      train: {{ epochs: 2, batchsize: 8 }}\n"));
+    assert!(flow.starts_with("suite.yaml:7:") && flow.contains("did you mean `batch_size`?"), "{flow}");
+}
+
+#[test]
 fn missing_and_mistyped_fields() {
     insta::assert_snapshot!("missing_task", errors(&format!("{HEAD}  - id: a\n    part: demo\n")));
     insta::assert_snapshot!("seed_not_a_number", errors(&format!("{HEAD}  - id: a\n    part: demo\n    task: smoke\n    seed: lots\n")));

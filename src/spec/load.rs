@@ -315,7 +315,13 @@ where
             match unknown_field(&message) {
                 Some((field, expected)) => {
                     let hint = unknown_field_hint(&field, &expected);
-                    errors.key(&super::locate::join_key(path, &field), message, Some(hint));
+                    // The field sits in the mapping serde was reading (nested blocks too).
+                    let parent = match inner.strip_suffix(&format!(".{field}")) {
+                        Some(mapping) => super::locate::join_key(path, mapping),
+                        None if inner == field || inner == "." => path.to_string(),
+                        None => field_path.clone(),
+                    };
+                    errors.key(&super::locate::join_key(&parent, &field), message, Some(hint));
                 }
                 None if inner == "." => errors.value(&field_path, format!("params: {message}"), None),
                 None => errors.value(&field_path, format!("`{inner}`: {message}"), None),
