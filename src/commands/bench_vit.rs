@@ -7,8 +7,9 @@ use crate::data::loader::{load, ImageRef, Transform};
 use crate::data::vit_transform::{EvalResize, VitEval, VitTrain};
 use crate::nn::vit::{Stores, Vit, VitConfig};
 use crate::spec::vit_params::LoraParams;
-use crate::tasks::q5::model::{build, from_folder, Method};
-use crate::tasks::q5::pretrain::hub_config;
+use crate::tasks::q5::model::{base_tensors, build, from_folder, Method};
+use crate::nn::weights::write_safetensors;
+use crate::tasks::q5::pretrain::{as_vit_model, hub_config};
 use crate::train::classifier::{train, Precision, Split, TrainConfig};
 use crate::train::{memory, Observer};
 use anyhow::{Context, Result};
@@ -47,9 +48,8 @@ fn write_base(dir: &Path) -> Result<()> {
     let cfg = VitConfig::default();
     let vs = tch::nn::VarStore::new(tch::Device::Cpu);
     let _vit = Vit::new(&Stores { base: vs.root(), adapter: None }, &cfg, None);
-    let tensors: Vec<(String, Tensor)> = vs.variables().into_iter().map(|(k, t)| (k.trim_start_matches("vit.").to_string(), t)).collect();
     std::fs::create_dir_all(dir)?;
-    Tensor::write_safetensors(&tensors, dir.join("model.safetensors"))?;
+    write_safetensors(&dir.join("model.safetensors"), &as_vit_model(&vs, &cfg))?;
     std::fs::write(dir.join("config.json"), serde_json::to_vec_pretty(&hub_config(&cfg))?)?;
     Ok(())
 }
@@ -69,7 +69,7 @@ pub fn vit(a: &VitBenchArgs) -> Result<i32> {
     // steps + 1 batches (the first warms up), no accumulation.
     let base = from_folder(&model_dir, "random ViT-Base")?;
     tch::manual_seed(0);
-    let built = build(Method::Lora, &base, &LoraParams::default(), 10, tch::Device::Cpu)?;
+    let built = build(Method::Lora, &base, &base_tensors(&base)?, &LoraParams::default(), 10, tch::Device::Cpu)?;
     let items: Vec<(ImageRef, usize)> = paths[..train_images].iter().enumerate().map(|(i, p)| (ImageRef::File(p.clone()), i % 10)).collect();
     let cfg = TrainConfig {
         epochs: 1,

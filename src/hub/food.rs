@@ -28,14 +28,9 @@ fn summary(data: &Food101) -> Fetched {
     Fetched { root: data.root.clone(), classes: data.num_classes(), train: data.train.len(), test: data.test.len() }
 }
 
-/// The hub cache's folder for the data set repository.
-pub fn hub_dir(hub_cache: &Path) -> PathBuf {
-    hub_cache.join(format!("datasets--{}", HUB_REPO.replace('/', "--")))
-}
-
 /// A snapshot of the hub's parquet files already in the cache, if any.
 pub fn cached_snapshot(hub_cache: &Path) -> Option<PathBuf> {
-    let mut snaps: Vec<PathBuf> = std::fs::read_dir(hub_dir(hub_cache).join("snapshots")).ok()?.flatten().map(|e| e.path()).filter(|p| p.join("data").is_dir()).collect();
+    let mut snaps: Vec<PathBuf> = std::fs::read_dir(hf::dataset_dir(hub_cache, HUB_REPO).join("snapshots")).ok()?.flatten().map(|e| e.path()).filter(|p| p.join("data").is_dir()).collect();
     snaps.sort();
     snaps.pop()
 }
@@ -56,7 +51,7 @@ pub fn fetch_hub(endpoint: &str, hub_cache: &Path, revision: &str, progress: &Pr
     if files.is_empty() {
         bail!("{listing_url} lists no parquet files");
     }
-    let repo = hub_dir(hub_cache);
+    let repo = hf::dataset_dir(hub_cache, HUB_REPO);
     // The revision itself names the snapshot; a commit id is what the hub would give.
     let snapshot = repo.join("snapshots").join(revision);
     for (path, sha) in &files {

@@ -22,6 +22,11 @@ pub fn repo_dir(cache: &Path, repo: &str) -> PathBuf {
     cache.join(format!("models--{}", repo.replace('/', "--")))
 }
 
+/// A data set repository's folder (`datasets--org--name`).
+pub fn dataset_dir(cache: &Path, repo: &str) -> PathBuf {
+    cache.join(format!("datasets--{}", repo.replace('/', "--")))
+}
+
 /// The cached file for `revision`, if `refs/<revision>` and the snapshot exist.
 pub fn cached(cache: &Path, repo: &str, revision: &str, filename: &str) -> Option<PathBuf> {
     let dir = repo_dir(cache, repo);

@@ -143,9 +143,9 @@ pub fn save_peft_adapter(dir: &std::path::Path, cfg: &LoraConfig, vars: &[(Strin
         "use_dora": false,
     });
     crate::store::atomic::write(&dir.join("adapter_config.json"), serde_json::to_string_pretty(&config)?.as_bytes())?;
-    let named: Vec<(String, Tensor)> = vars.iter().map(|(k, t)| (format!("{PEFT_PREFIX}{k}"), t.detach().to_device(tch::Device::Cpu).contiguous())).collect();
+    let named: Vec<(String, Tensor)> = vars.iter().map(|(k, t)| (format!("{PEFT_PREFIX}{k}"), t.shallow_clone())).collect();
     let tmp = dir.join(".tmp-adapter_model.safetensors");
-    Tensor::write_safetensors(&named, &tmp).context("writing adapter_model.safetensors")?;
+    super::weights::write_safetensors(&tmp, &named)?;
     std::fs::rename(&tmp, dir.join("adapter_model.safetensors"))?;
     Ok(())
 }

@@ -52,3 +52,16 @@ pub fn load_strict(vs: &mut VarStore, tensors: Vec<(String, Tensor)>, source: &s
     }
     Ok(())
 }
+
+/// A VarStore's variables by name, in name order (a stable order for files and optimizers).
+pub fn sorted_variables(vs: &VarStore) -> Vec<(String, Tensor)> {
+    let mut v: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    v
+}
+
+/// Writes `tensors` as safetensors from any device: detached, on the CPU, contiguous.
+pub fn write_safetensors(path: &Path, tensors: &[(String, Tensor)]) -> Result<()> {
+    let cpu: Vec<(String, Tensor)> = tensors.iter().map(|(k, t)| (k.clone(), t.detach().to_device(tch::Device::Cpu).contiguous())).collect();
+    Tensor::write_safetensors(&cpu, path).with_context(|| format!("writing {}", path.display()))
+}

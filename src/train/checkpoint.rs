@@ -4,6 +4,7 @@
 use anyhow::{Context, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use crate::nn::weights::write_safetensors;
 use tch::Tensor;
 
 /// One evaluated epoch.
@@ -41,11 +42,6 @@ const TENSORS: &str = "trainable.safetensors";
 const MOMENTS: &str = "optimizer.safetensors";
 const STATE: &str = "trainer_state.json";
 
-fn write_tensors(path: &Path, tensors: &[(String, Tensor)]) -> Result<()> {
-    let cpu: Vec<(String, Tensor)> = tensors.iter().map(|(k, t)| (k.clone(), t.detach().to_device(tch::Device::Cpu).contiguous())).collect();
-    Tensor::write_safetensors(&cpu, path).with_context(|| format!("writing {}", path.display()))
-}
-
 /// Writes `checkpoint-<steps>-<micro>` under `dir` and removes older ones.
 pub fn save(dir: &Path, state: &LoopState, params: &[(String, Tensor)], moments: &[(String, Tensor)]) -> Result<PathBuf> {
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -53,13 +49,13 @@ pub fn save(dir: &Path, state: &LoopState, params: &[(String, Tensor)], moments:
     let tmp = dir.join(format!(".tmp-{name}"));
     let _ = std::fs::remove_dir_all(&tmp);
     std::fs::create_dir_all(&tmp)?;
-    write_tensors(&tmp.join(TENSORS), params)?;
-    write_tensors(&tmp.join(MOMENTS), moments)?;
+    write_safetensors(&tmp.join(TENSORS), params)?;
+    write_safetensors(&tmp.join(MOMENTS), moments)?;
     std::fs::write(tmp.join(STATE), serde_json::to_vec_pretty(state)?)?;
     let final_dir = dir.join(&name);
     let _ = std::fs::remove_dir_all(&final_dir);
     std::fs::rename(&tmp, &final_dir).with_context(|| format!("moving the checkpoint into {}", final_dir.display()))?;
-    for old in list(dir)? {
+    for old in list(dir) {
         if old != final_dir {
             let _ = std::fs::remove_dir_all(old);
         }
@@ -67,13 +63,14 @@ pub fn save(dir: &Path, state: &LoopState, params: &[(String, Tensor)], moments:
     Ok(final_dir)
 }
 
-fn list(dir: &Path) -> Result<Vec<PathBuf>> {
+/// Complete checkpoints under `dir`, oldest first (their names sort by position).
+fn list(dir: &Path) -> Vec<PathBuf> {
     let mut found: Vec<PathBuf> = match std::fs::read_dir(dir) {
         Ok(entries) => entries.flatten().map(|e| e.path()).filter(|p| p.file_name().is_some_and(|n| n.to_string_lossy().starts_with("checkpoint-")) && p.join(STATE).is_file()).collect(),
         Err(_) => Vec::new(),
     };
     found.sort();
-    Ok(found)
+    found
 }
 
 pub struct Restored {
@@ -85,7 +82,7 @@ pub struct Restored {
 
 /// The newest complete checkpoint under `dir`, if any.
 pub fn latest(dir: &Path) -> Result<Option<Restored>> {
-    let Some(last) = list(dir)?.pop() else { return Ok(None) };
+    let Some(last) = list(dir).pop() else { return Ok(None) };
     let state: LoopState = serde_json::from_slice(&std::fs::read(last.join(STATE))?).with_context(|| format!("reading {}", last.join(STATE).display()))?;
     let params = Tensor::read_safetensors(last.join(TENSORS)).with_context(|| format!("reading {}", last.join(TENSORS).display()))?;
     let moments = Tensor::read_safetensors(last.join(MOMENTS)).with_context(|| format!("reading {}", last.join(MOMENTS).display()))?;
@@ -96,7 +93,7 @@ pub fn latest(dir: &Path) -> Result<Option<Restored>> {
 pub fn save_best(dir: &Path, params: &[(String, Tensor)]) -> Result<()> {
     std::fs::create_dir_all(dir)?;
     let tmp = dir.join(".tmp-best.safetensors");
-    write_tensors(&tmp, params)?;
+    write_safetensors(&tmp, params)?;
     std::fs::rename(&tmp, dir.join("best.safetensors"))?;
     Ok(())
 }

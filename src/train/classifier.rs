@@ -107,23 +107,24 @@ pub fn train(forward: Forward, params: Vec<(String, Tensor)>, train: Split, eval
         obs.log(format!("resuming from the checkpoint at {at} ({})", restored.dir.display()));
         resumed_from = Some(at);
     }
-    let labels_of = |items: &[(ImageRef, usize)], idx: &[usize], batch: &[usize]| -> Tensor {
-        let l: Vec<i64> = batch.iter().map(|&b| items[idx[b]].1 as i64).collect();
-        Tensor::from_slice(&l).to_device(device)
+    // The loop's position with the optimizer's step count and the time so far: what a
+    // checkpoint holds.
+    let save = |state: &LoopState, seconds: f64, opt: &AdamW| -> Result<()> {
+        let s = LoopState { seconds, adam_steps: opt.steps, ..state.clone() };
+        checkpoint::save(dir, &s, &params, &opt.state()).map(|_| ())
     };
     while state.epoch < cfg.epochs {
         let epoch = state.epoch;
         let order = epoch_order(train.items.len(), cfg.seed, epoch);
-        let skip = (state.micro_done * cfg.batch_size as u64) as usize;
-        let items: Vec<(ImageRef, u64)> = order[skip.min(order.len())..]
-            .iter()
-            .map(|&i| (train.items[i].0.clone(), mix(u64::from(epoch) + 1, i as u64)))
-            .collect();
-        let idx: Vec<usize> = order[skip.min(order.len())..].to_vec();
+        // Resuming inside an epoch skips the micro-batches already trained.
+        let rest = &order[((state.micro_done * cfg.batch_size as u64) as usize).min(order.len())..];
+        let items: Vec<(ImageRef, u64)> = rest.iter().map(|&i| (train.items[i].0.clone(), mix(u64::from(epoch) + 1, i as u64))).collect();
+        let labels: Vec<i64> = rest.iter().map(|&i| train.items[i].1 as i64).collect();
         let mut loader = load(items, train.transform.clone(), cfg.batch_size, 4);
         let segment = Instant::now();
         let seconds_before = state.seconds;
         let mut group_loss = Tensor::zeros([], (Kind::Float, device));
+        // (summed loss, images) over the epoch.
         let mut epoch_loss = (0.0f64, 0u64);
         let mut group_images = 0u64;
         let mut group_started = Instant::now();
@@ -133,10 +134,7 @@ pub fn train(forward: Forward, params: Vec<(String, Tensor)>, train: Split, eval
             if let Err(e) = obs.check_cancelled() {
                 // Keep what the finished optimizer steps did (`state` stands at the last
                 // group boundary); a partly accumulated group is redone on resume.
-                let mut at_boundary = state.clone();
-                at_boundary.seconds = seconds_before + segment.elapsed().as_secs_f64();
-                at_boundary.adam_steps = opt.steps;
-                checkpoint::save(dir, &at_boundary, &params, &opt.state())?;
+                save(&state, seconds_before + segment.elapsed().as_secs_f64(), &opt)?;
                 return Err(e);
             }
             let Some(batch) = loader.next() else { break };
@@ -145,7 +143,8 @@ pub fn train(forward: Forward, params: Vec<(String, Tensor)>, train: Split, eval
             let group_len = (micro_per_epoch - group_index * accum).min(accum);
             tch::manual_seed((mix(cfg.seed, (u64::from(epoch) << 32) | micro) >> 1) as i64);
             let pixels = batch.pixels.to_device(device);
-            let labels = labels_of(train.items, &idx, &batch.indices);
+            let batch_labels: Vec<i64> = batch.indices.iter().map(|&b| labels[b]).collect();
+            let labels = Tensor::from_slice(&batch_labels).to_device(device);
             let logits = match cfg.precision {
                 Precision::Fp32 => forward(&pixels, true),
                 Precision::Fp16 => tch::autocast(true, || forward(&pixels, true)),
@@ -165,8 +164,9 @@ pub fn train(forward: Forward, params: Vec<(String, Tensor)>, train: Split, eval
             state.optimizer_steps += 1;
             state.micro_done = micro;
             state.images += group_images;
-            let mean_loss = group_loss.double_value(&[]) / group_images.max(1) as f64;
-            epoch_loss.0 += mean_loss * group_images as f64;
+            let summed = group_loss.double_value(&[]);
+            let mean_loss = summed / group_images.max(1) as f64;
+            epoch_loss.0 += summed;
             epoch_loss.1 += group_images;
             obs.metric("train/loss", state.optimizer_steps, mean_loss);
             obs.metric("train/learning_rate", state.optimizer_steps, lr);
@@ -180,9 +180,7 @@ pub fn train(forward: Forward, params: Vec<(String, Tensor)>, train: Split, eval
             group_started = Instant::now();
             opt.zero_grad();
             if cfg.save_steps > 0 && state.optimizer_steps.is_multiple_of(cfg.save_steps) && micro < micro_per_epoch {
-                state.seconds = seconds_before + segment.elapsed().as_secs_f64();
-                state.adam_steps = opt.steps;
-                checkpoint::save(dir, &state, &params, &opt.state())?;
+                save(&state, seconds_before + segment.elapsed().as_secs_f64(), &opt)?;
             }
         }
         state.skipped.extend(loader.skipped());
@@ -207,8 +205,7 @@ pub fn train(forward: Forward, params: Vec<(String, Tensor)>, train: Split, eval
         }
         state.epoch += 1;
         state.micro_done = 0;
-        state.adam_steps = opt.steps;
-        checkpoint::save(dir, &state, &params, &opt.state())?;
+        save(&state, state.seconds, &opt)?;
     }
     let (best_epoch, best_accuracy) = state.best.unwrap_or((cfg.epochs, f64::NAN));
     copy_into(&params, &checkpoint::load_best(dir)?)?;

@@ -9,6 +9,7 @@ use super::pretrain::hub_config;
 use crate::data::loader::{ImageRef, Transform};
 use crate::data::vit_transform::{VitEval, VitTrain, VIT_MEAN, VIT_STD};
 use crate::nn::lora::save_peft_adapter;
+use crate::nn::weights::{sorted_variables, write_safetensors};
 use crate::results::{ColumnKind, ResultTable};
 use crate::spec::vit_params::VitLoraParams;
 use crate::tasks::TaskContext;
@@ -84,14 +85,15 @@ pub fn run(p: &VitLoraParams, ctx: &TaskContext) -> Result<()> {
     ctx.value("full_lr", p.train.full_lr);
     let size = base.config.image_size as usize;
     let methods: Vec<Method> = p.methods.iter().filter_map(|m| Method::parse(m)).collect();
+    let tensors = model::base_tensors(&base)?;
     let mut results = Vec::new();
     for &method in &methods {
-        let result = ctx.stage(method.key(), || train_method(method, p, &splits, &base, precision, ctx))?;
+        let result = ctx.stage(method.key(), || train_method(method, p, &splits, &base, &tensors, precision, ctx))?;
         results.push(result);
     }
     report_tables(&results, ctx)?;
     let lead = methods[0];
-    ctx.stage("predict", || predict(lead, p, &splits, &base, size, ctx))
+    ctx.stage("predict", || predict(lead, p, &splits, &base, &tensors, size, ctx))
 }
 
 fn train_config(method: Method, p: &VitLoraParams, precision: Precision, seed: u64) -> TrainConfig {
@@ -111,10 +113,10 @@ fn train_config(method: Method, p: &VitLoraParams, precision: Precision, seed: u
     }
 }
 
-fn train_method(method: Method, p: &VitLoraParams, splits: &Splits, base: &BaseModel, precision: Precision, ctx: &TaskContext) -> Result<MethodResult> {
+fn train_method(method: Method, p: &VitLoraParams, splits: &Splits, base: &BaseModel, tensors: &[(String, Tensor)], precision: Precision, ctx: &TaskContext) -> Result<MethodResult> {
     // Every method starts from the same draw of its new weights.
     tch::manual_seed(ctx.seed as i64);
-    let built = model::build(method, base, &p.lora, splits.data.num_classes() as i64, ctx.device)?;
+    let built = model::build(method, base, tensors, &p.lora, splits.data.num_classes() as i64, ctx.device)?;
     let (trainable, total) = (built.trainable_params(), built.total_params);
     ctx.log(format!("{}: {trainable} of {total} parameters trainable ({:.2}%)", method.title(), 100.0 * trainable as f64 / total as f64));
     let size = base.config.image_size as usize;
@@ -156,23 +158,17 @@ fn info(splits: &Splits, p: &VitLoraParams) -> InferenceInfo {
 /// Saves what the method produced, as the Python libraries would load it; returns the
 /// bytes of the weights file(s): a PEFT adapter, a full transformers model, or a head.
 fn save(method: Method, built: &Built, base: &BaseModel, splits: &Splits, p: &VitLoraParams, ctx: &TaskContext) -> Result<u64> {
-    let sorted = |vs: &tch::nn::VarStore| {
-        let mut v: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        v
-    };
     let info_json = serde_json::to_vec_pretty(&info(splits, p))?;
     match method {
         Method::Lora => ctx.artifact_dir("adapter", "lora_adapter", |dir| {
-            save_peft_adapter(dir, &built.config, &sorted(&built.adapter), &base.name)?;
+            save_peft_adapter(dir, &built.config, &sorted_variables(&built.adapter), &base.name)?;
             Ok(std::fs::write(dir.join(INFERENCE_FILE), &info_json)?)
         })
         .map(|dir| file_bytes(&dir.join("adapter_model.safetensors"))),
         Method::Full => ctx.artifact_dir("model", "full_model", |dir| {
-            let mut all = sorted(&built.base);
-            all.extend(sorted(&built.adapter));
-            let cpu: Vec<(String, Tensor)> = all.iter().map(|(k, t)| (k.clone(), t.detach().to_device(tch::Device::Cpu))).collect();
-            Tensor::write_safetensors(&cpu, dir.join("model.safetensors"))?;
+            let mut all = sorted_variables(&built.base);
+            all.extend(sorted_variables(&built.adapter));
+            write_safetensors(&dir.join("model.safetensors"), &all)?;
             let mut config = hub_config(&base.config);
             config["architectures"] = json!(["ViTForImageClassification"]);
             config["id2label"] = splits.data.classes.iter().enumerate().map(|(i, c)| (i.to_string(), json!(c))).collect::<serde_json::Map<_, _>>().into();
@@ -182,8 +178,7 @@ fn save(method: Method, built: &Built, base: &BaseModel, splits: &Splits, p: &Vi
         })
         .map(|dir| file_bytes(&dir.join("model.safetensors"))),
         Method::Probe => {
-            let head = sorted(&built.adapter);
-            ctx.artifact_with("head", "probe_head.safetensors", |path| Ok(Tensor::write_safetensors(&head, path)?))?;
+            ctx.artifact_with("head", "probe_head.safetensors", |path| write_safetensors(path, &sorted_variables(&built.adapter)))?;
             Ok(file_bytes(&ctx.out_dir().join("probe_head.safetensors")))
         }
     }
@@ -296,7 +291,7 @@ fn comparison_values(results: &[MethodResult], ctx: &TaskContext) {
 }
 
 /// The lead method predicts the YAML's image, or the first test image (never trained on).
-fn predict(lead: Method, p: &VitLoraParams, splits: &Splits, base: &BaseModel, size: usize, ctx: &TaskContext) -> Result<()> {
+fn predict(lead: Method, p: &VitLoraParams, splits: &Splits, base: &BaseModel, tensors: &[(String, Tensor)], size: usize, ctx: &TaskContext) -> Result<()> {
     let (image, truth) = match &p.predict_image {
         Some(path) => (ImageRef::File(path.into()), None),
         None => {
@@ -316,7 +311,7 @@ fn predict(lead: Method, p: &VitLoraParams, splits: &Splits, base: &BaseModel, s
         }
         Method::Probe => {
             tch::manual_seed(ctx.seed as i64);
-            let built = model::build(Method::Probe, base, &p.lora, splits.data.num_classes() as i64, ctx.device)?;
+            let built = model::build(Method::Probe, base, tensors, &p.lora, splits.data.num_classes() as i64, ctx.device)?;
             let head = Tensor::read_safetensors(out.join("probe_head.safetensors"))?;
             tch::no_grad(|| -> Result<()> {
                 for (name, t) in built.adapter.variables() {

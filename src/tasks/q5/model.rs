@@ -6,7 +6,7 @@ use crate::hub::download::Progress;
 use crate::hub::hf;
 use crate::nn::lora::LoraConfig;
 use crate::nn::vit::{classification_keys, Stores, Vit, VitConfig};
-use crate::nn::weights::{load_strict, read_checkpoint};
+use crate::nn::weights::{load_strict, read_checkpoint, sorted_variables};
 use crate::spec::vit_params::LoraParams;
 use crate::tasks::TaskContext;
 use anyhow::{Context, Result};
@@ -118,21 +118,23 @@ pub struct Built {
     pub total_params: i64,
 }
 
-fn sorted(vs: &VarStore) -> Vec<(String, Tensor)> {
-    let mut v: Vec<(String, Tensor)> = vs.variables().into_iter().collect();
-    v.sort_by(|a, b| a.0.cmp(&b.0));
-    v
+/// The base checkpoint's encoder tensors under ViTForImageClassification's names (any
+/// classifier dropped: each method gets a new head). Read once per task, shared by every
+/// method built on it.
+pub fn base_tensors(base: &BaseModel) -> Result<Vec<(String, Tensor)>> {
+    Ok(classification_keys(read_checkpoint(&base.weights)?).into_iter().filter(|(k, _)| !k.starts_with("classifier.")).collect())
 }
 
 /// Builds `method`'s model on `base` with a fresh `num_labels` head (HF's init:
-/// trunc_normal_(std=0.02) with its default ±2 bounds, i.e. N(0, 0.02²); zero bias) and, for LoRA, fresh pairs from the current seed.
-pub fn build(method: Method, base: &BaseModel, lora: &LoraParams, num_labels: i64, device: Device) -> Result<Built> {
+/// trunc_normal_(std=0.02) with its default ±2 bounds, i.e. N(0, 0.02²); zero bias) and,
+/// for LoRA, fresh pairs from the current seed. `tensors` are `base_tensors(base)`.
+pub fn build(method: Method, base: &BaseModel, tensors: &[(String, Tensor)], lora: &LoraParams, num_labels: i64, device: Device) -> Result<Built> {
     let config = if method == Method::Lora { lora_config(lora) } else { head_only() };
     let mut base_vs = VarStore::new(device);
     let adapter_vs = VarStore::new(device);
     let vit = Vit::new(&Stores { base: base_vs.root(), adapter: Some((adapter_vs.root(), &config)) }, &base.config, Some(num_labels));
-    let tensors = classification_keys(read_checkpoint(&base.weights)?).into_iter().filter(|(k, _)| !k.starts_with("classifier.")).collect();
-    load_strict(&mut base_vs, tensors, &base.weights.display().to_string())?;
+    let shared = tensors.iter().map(|(k, t)| (k.clone(), t.shallow_clone())).collect();
+    load_strict(&mut base_vs, shared, &base.weights.display().to_string())?;
     tch::no_grad(|| {
         for (name, t) in adapter_vs.variables() {
             if name.starts_with("classifier.") {
@@ -148,9 +150,9 @@ pub fn build(method: Method, base: &BaseModel, lora: &LoraParams, num_labels: i6
     if method != Method::Full {
         base_vs.freeze();
     }
-    let mut trainable = sorted(&adapter_vs);
+    let mut trainable = sorted_variables(&adapter_vs);
     if method == Method::Full {
-        trainable.extend(sorted(&base_vs));
+        trainable.extend(sorted_variables(&base_vs));
     }
     let total_params = [&base_vs, &adapter_vs].iter().flat_map(|vs| vs.variables().into_values()).map(|t| t.numel() as i64).sum();
     Ok(Built { vit, base: base_vs, adapter: adapter_vs, config, trainable, total_params })

@@ -64,7 +64,7 @@ pub fn run(p: &VitPretrainParams, ctx: &TaskContext) -> Result<()> {
     ctx.stage("save", || {
         let tensors = as_vit_model(&vs, &cfg);
         ctx.artifact_dir("model", DEMO_DIR, |dir| {
-            Tensor::write_safetensors(&tensors, dir.join("model.safetensors"))?;
+            crate::nn::weights::write_safetensors(&dir.join("model.safetensors"), &tensors)?;
             Ok(std::fs::write(dir.join("config.json"), serde_json::to_string_pretty(&hub_config(&cfg))?)?)
         })
         .map(|_| ())
@@ -72,7 +72,7 @@ pub fn run(p: &VitPretrainParams, ctx: &TaskContext) -> Result<()> {
 }
 
 /// The encoder's tensors under ViTModel's names, plus a pooler as the hub file has.
-fn as_vit_model(vs: &nn::VarStore, cfg: &VitConfig) -> Vec<(String, Tensor)> {
+pub fn as_vit_model(vs: &nn::VarStore, cfg: &VitConfig) -> Vec<(String, Tensor)> {
     let mut out: Vec<(String, Tensor)> = vs
         .variables()
         .into_iter()
