@@ -101,13 +101,14 @@ pub fn fetch_official(url: &str, md5: Option<&str>, cache: &Path, progress: &Pro
     tar::Archive::new(flate2::read::GzDecoder::new(file))
         .unpack(staging.path())
         .with_context(|| format!("unpacking {} (corrupt download? delete it and fetch again)", archive.display()))?;
-    let checked = Food101::open(staging.path()).context("the unpacked archive is not a complete Food-101")?;
-    drop(checked);
+    let checked = summary(&Food101::open(staging.path()).context("the unpacked archive is not a complete Food-101")?);
+    // Where the data sits inside the unpacked tree (the archive's `food-101/`).
+    let inner = checked.root.strip_prefix(staging.path()).map(Path::to_path_buf).unwrap_or_default();
     if root.exists() {
         std::fs::remove_dir_all(&root)?;
     }
     std::fs::rename(staging.keep(), &root)?;
-    Ok(summary(&Food101::open(&root)?))
+    Ok(Fetched { root: root.join(inner), ..checked })
 }
 
 pub fn md5_file(path: &Path) -> Result<String> {

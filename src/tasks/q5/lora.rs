@@ -4,12 +4,12 @@
 //! size of what is saved, then the lead method predicts a new image.
 use super::dataset::{self, Splits};
 use super::model::{self, BaseModel, Built, Method};
-use super::predict::{top_k, InferenceInfo, Ranked, INFERENCE_FILE};
+use super::predict::{InferenceInfo, Predictor, Ranked, INFERENCE_FILE};
 use super::pretrain::hub_config;
 use crate::data::loader::{ImageRef, Transform};
 use crate::data::vit_transform::{VitEval, VitTrain, VIT_MEAN, VIT_STD};
 use crate::nn::lora::save_peft_adapter;
-use crate::nn::weights::{sorted_variables, write_safetensors};
+use crate::nn::weights::{load_strict, read_checkpoint, sorted_variables, write_safetensors};
 use crate::results::{ColumnKind, ResultTable};
 use crate::spec::vit_params::VitLoraParams;
 use crate::tasks::TaskContext;
@@ -20,7 +20,7 @@ use anyhow::{Context, Result};
 use serde_json::json;
 use std::path::Path;
 use std::sync::Arc;
-use tch::{Kind, Tensor};
+use tch::Tensor;
 
 /// Metrics of one method go out as `<method>/<name>`, so the curves sit side by side.
 struct Prefixed<'a> {
@@ -83,7 +83,6 @@ pub fn run(p: &VitLoraParams, ctx: &TaskContext) -> Result<()> {
     ctx.value("effective_batch", p.train.batch_size * p.train.grad_accum);
     ctx.value("lr", p.train.lr);
     ctx.value("full_lr", p.train.full_lr);
-    let size = base.config.image_size as usize;
     let methods: Vec<Method> = p.methods.iter().filter_map(|m| Method::parse(m)).collect();
     let tensors = model::base_tensors(&base)?;
     let mut results = Vec::new();
@@ -93,7 +92,7 @@ pub fn run(p: &VitLoraParams, ctx: &TaskContext) -> Result<()> {
     }
     report_tables(&results, ctx)?;
     let lead = methods[0];
-    ctx.stage("predict", || predict(lead, p, &splits, &base, &tensors, size, ctx))
+    ctx.stage("predict", || predict(lead, p, &splits, &base, &tensors, ctx))
 }
 
 fn train_config(method: Method, p: &VitLoraParams, precision: Precision, seed: u64) -> TrainConfig {
@@ -291,7 +290,7 @@ fn comparison_values(results: &[MethodResult], ctx: &TaskContext) {
 }
 
 /// The lead method predicts the YAML's image, or the first test image (never trained on).
-fn predict(lead: Method, p: &VitLoraParams, splits: &Splits, base: &BaseModel, tensors: &[(String, Tensor)], size: usize, ctx: &TaskContext) -> Result<()> {
+fn predict(lead: Method, p: &VitLoraParams, splits: &Splits, base: &BaseModel, tensors: &[(String, Tensor)], ctx: &TaskContext) -> Result<()> {
     let (image, truth) = match &p.predict_image {
         Some(path) => (ImageRef::File(path.into()), None),
         None => {
@@ -303,27 +302,18 @@ fn predict(lead: Method, p: &VitLoraParams, splits: &Splits, base: &BaseModel, t
     let ranked: Vec<Ranked> = match lead {
         Method::Lora | Method::Full => {
             let predictor = if lead == Method::Lora {
-                super::predict::Predictor::from_base(base, None, Some(&out.join("lora_adapter")), ctx.device)?
+                Predictor::from_base(base, None, Some(&out.join("lora_adapter")), ctx.device)?
             } else {
-                super::predict::Predictor::load(&out.join("full_model"), None, ctx.device)?
+                Predictor::load(&out.join("full_model"), None, ctx.device)?
             };
             predictor.predict(&image, p.top_k as usize)?
         }
         Method::Probe => {
-            tch::manual_seed(ctx.seed as i64);
-            let built = model::build(Method::Probe, base, tensors, &p.lora, splits.data.num_classes() as i64, ctx.device)?;
-            let head = Tensor::read_safetensors(out.join("probe_head.safetensors"))?;
-            tch::no_grad(|| -> Result<()> {
-                for (name, t) in built.adapter.variables() {
-                    let saved = head.iter().find(|(k, _)| *k == name).context("probe head file")?;
-                    t.shallow_clone().copy_(&saved.1);
-                }
-                Ok(())
-            })?;
-            let tf = VitEval::new(size, p.eval_resize);
-            let pixels = Tensor::from_slice(&tf.apply(&image.decode()?, 0)).view([1, 3, size as i64, size as i64]).to_device(ctx.device);
-            let probs = tch::no_grad(|| built.vit.forward_t(&pixels, false).softmax(-1, Kind::Float).squeeze_dim(0));
-            top_k(&probs, &splits.data.classes, p.top_k as usize)
+            // The frozen base with the saved head.
+            let mut built = model::build(Method::Probe, base, tensors, &p.lora, splits.data.num_classes() as i64, ctx.device)?;
+            let head = out.join("probe_head.safetensors");
+            load_strict(&mut built.adapter, read_checkpoint(&head)?, &head.display().to_string())?;
+            Predictor::new(built.vit, (built.base, Some(built.adapter)), info(splits, p), ctx.device).predict(&image, p.top_k as usize)?
         }
     };
     let mut table = ResultTable::new("prediction", "Prediction for a new image", &[("rank", ColumnKind::Integer), ("label", ColumnKind::Text), ("probability", ColumnKind::Percent)]);

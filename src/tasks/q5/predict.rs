@@ -89,10 +89,15 @@ impl Predictor {
             image_std: crate::data::vit_transform::VIT_STD,
         });
         anyhow::ensure!(info.labels.len() == num_labels as usize, "{} names {} labels but the head has {num_labels}", INFERENCE_FILE, info.labels.len());
-        let transform = VitEval { size: base.config.image_size as usize, resize: info.eval_resize, mean: info.image_mean, std: info.image_std };
+        Ok(Self::new(vit, (base_vs, adapter_vs), info, device))
+    }
+
+    /// A model already in memory (its weights in `stores`), labelled and preprocessed by `info`.
+    pub fn new(vit: Vit, stores: (VarStore, Option<VarStore>), info: InferenceInfo, device: Device) -> Self {
+        let transform = VitEval { size: vit.cfg.image_size as usize, resize: info.eval_resize, mean: info.image_mean, std: info.image_std };
         // Inference: fold LoRA into the weights once.
         tch::no_grad(|| vit.merge());
-        Ok(Self { vit, _stores: (base_vs, adapter_vs), info, transform, device })
+        Self { vit, _stores: stores, info, transform, device }
     }
 
     /// The `k` most probable labels of an image.
