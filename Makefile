@@ -11,7 +11,13 @@
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
-PIP := $(VENV)/bin/pip install --quiet --disable-pip-version-check -c python/constraints.txt
+# No wheel cache (torch and its CUDA libraries would be stored twice) and pip's scratch
+# space inside the project, on the disk that must hold the venv anyway.
+PIP_TMP := $(CURDIR)/$(VENV)/.pip-tmp
+PIP := mkdir -p $(PIP_TMP) && TMPDIR=$(PIP_TMP) $(VENV)/bin/pip install --quiet --no-cache-dir \
+	--disable-pip-version-check -c python/constraints.txt
+# torch with its CUDA libraries takes ~5.5 GB installed; the release build ~2 GB.
+NEED_GB ?= 8
 TORCH_INDEX ?=
 
 ifeq ($(strip $(LIBTORCH)),)
@@ -47,11 +53,20 @@ $(VENV)/bin/python:
 	$(PYTHON) -m venv $(VENV)
 
 $(VENV)/.torch-installed: python/constraints.txt | $(VENV)/bin/python
+	@free_kb=$$(df -Pk . | awk 'NR==2 {print $$4}'); \
+	if [ "$$free_kb" -lt $$(( $(NEED_GB) * 1024 * 1024 )) ]; then \
+	  echo "error: $$(( free_kb / 1024 )) MB free on the disk of $(CURDIR); installing torch 2.13.0" \
+	       "and building needs about $(NEED_GB) GB. Free space (or run with LIBTORCH=/path/to/libtorch" \
+	       "to use an existing libtorch 2.13.0), then run make again; NEED_GB=0 skips this check." >&2; \
+	  exit 1; \
+	fi
 	$(PIP) $(TORCH_SOURCE) torch==2.13.0
+	rm -rf $(PIP_TMP)
 	touch $@
 
 $(VENV)/.ref-installed: python/constraints.txt python/requirements-ref.txt | $(VENV)/bin/python
 	$(PIP) -r python/requirements-ref.txt
+	rm -rf $(PIP_TMP)
 	touch $@
 
 clean:
