@@ -33,7 +33,7 @@ ifneq ($(strip $(TORCH_INDEX)),)
   TORCH_SOURCE := --index-url $(TORCH_INDEX) --extra-index-url https://pypi.org/simple
 endif
 
-.PHONY: demo test build setup setup-ref clean
+.PHONY: demo test build setup setup-ref nasm clean
 
 demo: build
 	./target/release/adaptlab --report --suite demo --out report
@@ -45,7 +45,19 @@ test: build setup-ref
 build: setup
 	$(CARGO_ENV) cargo build --release
 
-setup: $(TORCH_STAMP)
+setup: $(TORCH_STAMP) nasm
+
+# libjpeg-turbo's SIMD decoder is assembled with nasm when the JPEG crate is built; without
+# it JPEG decoding falls back to plain C (same pixels, about 1.7x slower).
+nasm:
+	@command -v nasm >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nasm >/dev/null) \
+	    || echo "warning: apt-get could not install nasm; JPEG decoding will build without SIMD." >&2; \
+	else \
+	  echo "warning: nasm not found; JPEG decoding will build without SIMD (same pixels, slower)." \
+	       "Install nasm (apt install nasm), then: cargo clean -p mozjpeg-sys && make build" >&2; \
+	fi
 
 setup-ref: $(VENV)/.ref-installed
 

@@ -3,6 +3,8 @@
 pub mod decode;
 pub mod mode;
 pub mod resample;
+#[cfg(target_arch = "x86_64")]
+mod resample_avx2;
 
 pub use decode::{decode_bytes, decode_file};
 

@@ -42,12 +42,12 @@ impl Filter {
     }
 }
 
-const PRECISION_BITS: u32 = 32 - 8 - 2;
+pub(super) const PRECISION_BITS: u32 = 32 - 8 - 2;
 
 /// For each output position: first input index and its fixed-point weights.
-struct Coefficients {
-    starts: Vec<usize>,
-    weights: Vec<Vec<i32>>,
+pub(super) struct Coefficients {
+    pub starts: Vec<usize>,
+    pub weights: Vec<Vec<i32>>,
 }
 
 fn coefficients(in_size: usize, out_size: usize, filter: Filter) -> Coefficients {
@@ -77,13 +77,47 @@ fn coefficients(in_size: usize, out_size: usize, filter: Filter) -> Coefficients
     Coefficients { starts, weights }
 }
 
-fn clip8(v: i32) -> u8 {
+pub(super) fn clip8(v: i32) -> u8 {
     (v >> PRECISION_BITS).clamp(0, 255) as u8
 }
 
-fn horizontal(src: &[u8], width: usize, height: usize, channels: usize, out_width: usize, filter: Filter) -> Vec<u8> {
+/// Which implementation of the passes runs: AVX2 where the CPU has it, else the
+/// portable loops (the tests run both and compare).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kernels {
+    Portable,
+    #[cfg(target_arch = "x86_64")]
+    Avx2,
+}
+
+impl Kernels {
+    pub fn best() -> Self {
+        #[cfg(target_arch = "x86_64")]
+        if super::resample_avx2::available() {
+            return Kernels::Avx2;
+        }
+        Kernels::Portable
+    }
+}
+
+fn horizontal(src: &[u8], width: usize, height: usize, channels: usize, out_width: usize, filter: Filter, kernels: Kernels) -> Vec<u8> {
     let k = coefficients(width, out_width, filter);
     let mut out = vec![0u8; out_width * height * channels];
+    #[cfg(target_arch = "x86_64")]
+    if kernels == Kernels::Avx2 {
+        use super::resample_avx2::horizontal as h;
+        // SAFETY: Kernels::Avx2 is only chosen when the CPU reports AVX2.
+        unsafe {
+            match channels {
+                1 => h::<1>(src, width, out_width, &k, &mut out),
+                2 => h::<2>(src, width, out_width, &k, &mut out),
+                3 => h::<3>(src, width, out_width, &k, &mut out),
+                _ => h::<4>(src, width, out_width, &k, &mut out),
+            }
+        }
+        return out;
+    }
+    let _ = kernels;
     // A fixed channel count lets the compiler unroll the per-tap work.
     match channels {
         1 => horizontal_rows::<1>(src, width, out_width, &k, &mut out),
@@ -111,10 +145,17 @@ fn horizontal_rows<const C: usize>(src: &[u8], width: usize, out_width: usize, k
     }
 }
 
-fn vertical(src: &[u8], width: usize, height: usize, channels: usize, out_height: usize, filter: Filter) -> Vec<u8> {
+fn vertical(src: &[u8], width: usize, height: usize, channels: usize, out_height: usize, filter: Filter, kernels: Kernels) -> Vec<u8> {
     let k = coefficients(height, out_height, filter);
     let stride = width * channels;
     let mut out = vec![0u8; out_height * stride];
+    #[cfg(target_arch = "x86_64")]
+    if kernels == Kernels::Avx2 {
+        // SAFETY: Kernels::Avx2 is only chosen when the CPU reports AVX2.
+        unsafe { super::resample_avx2::vertical(src, stride, &k, &mut out) };
+        return out;
+    }
+    let _ = kernels;
     let mut acc = vec![0i32; stride];
     for (out_row, (start, weights)) in out.chunks_exact_mut(stride).zip(k.starts.iter().zip(&k.weights)) {
         // Accumulate whole rows, so the inner loop runs over contiguous bytes.
@@ -160,6 +201,10 @@ fn nearest(img: &Image, width: usize, height: usize) -> Image {
 /// PIL `Image.resize(size, filter)` for the modes photographs come in: palette images
 /// always use nearest, images with alpha are filtered premultiplied.
 pub fn resize(img: &Image, width: usize, height: usize, filter: Filter) -> Image {
+    resize_with(img, width, height, filter, Kernels::best())
+}
+
+pub(super) fn resize_with(img: &Image, width: usize, height: usize, filter: Filter, kernels: Kernels) -> Image {
     if (width, height) == (img.width, img.height) {
         return img.clone();
     }
@@ -167,21 +212,62 @@ pub fn resize(img: &Image, width: usize, height: usize, filter: Filter) -> Image
         return nearest(img, width, height);
     }
     let alpha = matches!(img.mode, Mode::La | Mode::Rgba);
-    let source = if alpha { super::mode::premultiply(img) } else { img.clone() };
+    let premultiplied;
+    let source = if alpha {
+        premultiplied = super::mode::premultiply(img);
+        &premultiplied
+    } else {
+        img
+    };
     let c = img.mode.channels();
     let (w, h) = (img.width, img.height);
     let vertical_first = width != w && height < h && (h - height) as i64 > 2 * (w as i64 - width as i64);
     let data = if vertical_first {
-        let tall = vertical(&source.data, w, h, c, height, filter);
-        horizontal(&tall, w, height, c, width, filter)
+        let tall = vertical(&source.data, w, h, c, height, filter, kernels);
+        horizontal(&tall, w, height, c, width, filter, kernels)
     } else {
-        let wide = if width != w { horizontal(&source.data, w, h, c, width, filter) } else { source.data };
-        if height != h { vertical(&wide, width, h, c, height, filter) } else { wide }
+        let wide = if width != w { horizontal(&source.data, w, h, c, width, filter, kernels) } else { source.data.clone() };
+        if height != h { vertical(&wide, width, h, c, height, filter, kernels) } else { wide }
     };
     let out = Image { mode: img.mode, width, height, data, palette: Vec::new() };
     if alpha {
         super::mode::unpremultiply(&out)
     } else {
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::rng::SplitMix64;
+
+    fn random_image(mode: Mode, width: usize, height: usize, rng: &mut SplitMix64) -> Image {
+        let data = (0..width * height * mode.channels()).map(|_| rng.below(256) as u8).collect();
+        Image::new(mode, width, height, data)
+    }
+
+    /// The vector kernels must give the portable loops' bytes for every channel count,
+    /// shrinking and enlarging, both pass orders, odd sizes and tap counts.
+    #[test]
+    fn vector_kernels_equal_the_portable_loops() {
+        if Kernels::best() == Kernels::Portable {
+            eprintln!("no vector kernels on this CPU; the portable loops are the only ones");
+            return;
+        }
+        let mut rng = SplitMix64::new(7);
+        let sizes = [(1, 1), (3, 2), (7, 31), (33, 9), (97, 64), (256, 255), (481, 322), (640, 96)];
+        for mode in [Mode::L, Mode::La, Mode::Rgb, Mode::Rgba, Mode::Cmyk] {
+            for &(w, h) in &sizes {
+                let img = random_image(mode, w, h, &mut rng);
+                for &(ow, oh) in &[(1, 1), (5, 3), (w / 2 + 1, h / 3 + 1), (w * 2 + 1, h + 3), (w + 1, h / 4 + 1), (224, 224), (256, 301)] {
+                    for filter in [Filter::Bicubic, Filter::Bilinear] {
+                        let fast = resize_with(&img, ow, oh, filter, Kernels::best());
+                        let slow = resize_with(&img, ow, oh, filter, Kernels::Portable);
+                        assert!(fast == slow, "{mode:?} {w}x{h} -> {ow}x{oh} {filter:?}");
+                    }
+                }
+            }
+        }
     }
 }
