@@ -54,72 +54,117 @@ pub unsafe fn vertical(src: &[u8], stride: usize, k: &Coefficients, out: &mut [u
     }
 }
 
-/// Bytes the horizontal kernel may read past a row's last pixel (it loads eight bytes
-/// at a time and pads the taps to whole vectors with zero weights).
+/// Bytes the horizontal kernel may read past a row's last pixel (it loads 16 bytes at a
+/// time and pads the taps to whole steps with zero weights).
 const ROW_PADDING: usize = 64;
 
-/// Weights laid out for the horizontal kernel: per output pixel, whole vectors of eight
-/// i32 lanes, `8 / lanes_per_pixel` taps per vector, each tap's weight repeated over its
-/// pixel's lanes; taps beyond the pixel's own count get weight 0.
-struct LaneWeights {
-    starts: Vec<usize>,
-    /// Index of the first vector of each output pixel in `lanes`, plus one past the end.
-    offsets: Vec<usize>,
-    lanes: Vec<i32>,
+/// How the horizontal kernel lays a step of taps into sixteen i16 lanes: lanes pair up
+/// (`vpmaddwd` adds each pair's two products), a pair holds two neighbouring taps of one
+/// channel, and the pairs cycle through the channels (RGB gets a zero fourth channel).
+/// So a step covers 4 RGB/RGBA pixels, 8 LA pixels or 16 L pixels.
+#[derive(Clone, Copy)]
+struct StepLayout {
+    channels: usize,
+    lanes_per_pixel: usize,
 }
 
-fn lane_weights(k: &Coefficients, lanes_per_pixel: usize) -> LaneWeights {
-    let taps_per_vector = 8 / lanes_per_pixel;
-    let mut offsets = vec![0];
-    let mut lanes = Vec::new();
-    for weights in &k.weights {
-        let vectors = weights.len().div_ceil(taps_per_vector);
-        for lane in 0..vectors * 8 {
-            let tap = lane / lanes_per_pixel;
-            lanes.push(weights.get(tap).copied().unwrap_or(0));
-        }
-        offsets.push(lanes.len() / 8);
+impl StepLayout {
+    fn new(channels: usize) -> Self {
+        Self { channels, lanes_per_pixel: if channels == 3 { 4 } else { channels } }
     }
-    LaneWeights { starts: k.starts.clone(), offsets, lanes }
+
+    fn taps_per_step(self) -> usize {
+        16 / self.lanes_per_pixel
+    }
+
+    /// (tap within the step, channel) of i16 lane `lane`.
+    fn lane(self, lane: usize) -> (usize, usize) {
+        let (pair, second) = (lane / 2, lane % 2);
+        (2 * (pair / self.lanes_per_pixel) + second, pair % self.lanes_per_pixel)
+    }
+
+    /// The byte shuffle that turns 16 loaded bytes (the step's pixels) into lane order.
+    fn shuffle(self) -> [i8; 16] {
+        std::array::from_fn(|lane| {
+            let (tap, channel) = self.lane(lane);
+            if channel < self.channels { (tap * self.channels + channel) as i8 } else { -1 }
+        })
+    }
+}
+
+/// The horizontal weights as i16 lanes in step layout. `vpmaddwd` multiplies i16 by i16,
+/// so each 22-bit weight is split exactly as `w = hi·2¹¹ + lo` with `0 ≤ lo < 2¹¹`; the
+/// kernel sums both parts and recombines them, which gives the i32 sum of `px·w` bit for bit.
+struct StepWeights {
+    starts: Vec<usize>,
+    /// Index of the first step of each output pixel, plus one past the end.
+    offsets: Vec<usize>,
+    high: Vec<i16>,
+    low: Vec<i16>,
+}
+
+const SPLIT_BITS: u32 = 11;
+
+fn step_weights(k: &Coefficients, layout: StepLayout) -> Option<StepWeights> {
+    let per_step = layout.taps_per_step();
+    let mut w = StepWeights { starts: k.starts.clone(), offsets: vec![0], high: Vec::new(), low: Vec::new() };
+    for weights in &k.weights {
+        let steps = weights.len().div_ceil(per_step);
+        for step in 0..steps {
+            for lane in 0..16 {
+                let tap = step * per_step + layout.lane(lane).0;
+                let weight = weights.get(tap).copied().unwrap_or(0);
+                // A weight beyond ±16 (never produced by the filters here) would not split into i16.
+                w.high.push(i16::try_from(weight >> SPLIT_BITS).ok()?);
+                w.low.push((weight & ((1 << SPLIT_BITS) - 1)) as i16);
+            }
+        }
+        w.offsets.push(w.high.len() / 16);
+    }
+    Some(w)
 }
 
 /// The horizontal pass for `C` interleaved channels: for each output pixel the taps are
-/// consecutive input pixels, loaded several at a time (two RGB/RGBA pixels, four LA
-/// pixels or eight L pixels per vector), multiplied by their lane weights and summed;
-/// the lanes of one channel are then added together.
+/// consecutive input pixels, taken a step (16 bytes) at a time, spread into lane order,
+/// widened to i16 and multiplied-and-pair-summed by both weight halves; at the end the
+/// halves are recombined and the lanes of each channel added together.
+/// Returns false (and writes nothing) when the weights cannot be split; the caller then
+/// uses the portable loop.
 ///
 /// # Safety
 /// The CPU must support AVX2 (`available()`).
 #[target_feature(enable = "avx2")]
-pub unsafe fn horizontal<const C: usize>(src: &[u8], width: usize, out_width: usize, k: &Coefficients, out: &mut [u8]) {
-    // RGB is spread to four lanes per pixel (the fourth lane reads as zero).
-    let lanes_per_pixel = if C == 3 { 4 } else { C };
-    let lw = lane_weights(k, lanes_per_pixel);
-    let rgb_spread = _mm_setr_epi8(0, 1, 2, -1, 3, 4, 5, -1, -1, -1, -1, -1, -1, -1, -1, -1);
+pub unsafe fn horizontal<const C: usize>(src: &[u8], width: usize, out_width: usize, k: &Coefficients, out: &mut [u8]) -> bool {
+    let layout = StepLayout::new(C);
+    let Some(sw) = step_weights(k, layout) else { return false };
+    let shuffle = _mm_loadu_si128(layout.shuffle().as_ptr().cast());
     let half = _mm_set1_epi32(1 << (PRECISION_BITS - 1));
+    let step_bytes = layout.taps_per_step() * C;
     let row_bytes = width * C;
     let mut padded = vec![0u8; row_bytes + ROW_PADDING];
     for (row, out_row) in src.chunks_exact(row_bytes).zip(out.chunks_exact_mut(out_width * C)) {
         padded[..row_bytes].copy_from_slice(row);
         for (xx, dst) in out_row.chunks_exact_mut(C).enumerate() {
-            let (first, last) = (lw.offsets[xx], lw.offsets[xx + 1]);
-            let taps_per_vector = 8 / lanes_per_pixel;
-            assert!((lw.starts[xx] + (last - first) * taps_per_vector) * C + 8 <= padded.len());
-            let mut p = padded.as_ptr().add(lw.starts[xx] * C);
-            let mut acc = _mm256_setzero_si256();
-            for v in first..last {
-                let bytes = _mm_loadl_epi64(p.cast());
-                let bytes = if C == 3 { _mm_shuffle_epi8(bytes, rgb_spread) } else { bytes };
-                let w = _mm256_loadu_si256(lw.lanes.as_ptr().add(v * 8).cast());
-                acc = _mm256_add_epi32(acc, _mm256_mullo_epi32(_mm256_cvtepu8_epi32(bytes), w));
-                p = p.add(taps_per_vector * C);
+            let (first, last) = (sw.offsets[xx], sw.offsets[xx + 1]);
+            assert!(sw.starts[xx] * C + (last - first) * step_bytes + 16 <= padded.len());
+            let mut p = padded.as_ptr().add(sw.starts[xx] * C);
+            let (mut high, mut low) = (_mm256_setzero_si256(), _mm256_setzero_si256());
+            for step in first..last {
+                let px = _mm256_cvtepu8_epi16(_mm_shuffle_epi8(_mm_loadu_si128(p.cast()), shuffle));
+                let wh = _mm256_loadu_si256(sw.high.as_ptr().add(step * 16).cast());
+                let wl = _mm256_loadu_si256(sw.low.as_ptr().add(step * 16).cast());
+                high = _mm256_add_epi32(high, _mm256_madd_epi16(px, wh));
+                low = _mm256_add_epi32(low, _mm256_madd_epi16(px, wl));
+                p = p.add(step_bytes);
             }
+            // Wrapping i32 arithmetic: the recombined sum is exact because the true sum fits.
+            let acc = _mm256_add_epi32(_mm256_slli_epi32::<{ SPLIT_BITS as i32 }>(high), low);
             // Fold the lanes of each channel into lanes 0..C.
             let mut sum = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256::<1>(acc));
-            if lanes_per_pixel <= 2 {
+            if layout.lanes_per_pixel <= 2 {
                 sum = _mm_add_epi32(sum, _mm_shuffle_epi32::<0b01_00_11_10>(sum));
             }
-            if lanes_per_pixel == 1 {
+            if layout.lanes_per_pixel == 1 {
                 sum = _mm_add_epi32(sum, _mm_shuffle_epi32::<0b10_11_00_01>(sum));
             }
             let shifted = _mm_srai_epi32::<{ PRECISION_BITS as i32 }>(_mm_add_epi32(sum, half));
@@ -128,6 +173,7 @@ pub unsafe fn horizontal<const C: usize>(src: &[u8], width: usize, out_width: us
             dst.copy_from_slice(&bytes[..C]);
         }
     }
+    true
 }
 
 /// Eight bytes widened to eight i32 lanes.
