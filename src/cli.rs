@@ -210,6 +210,9 @@ pub enum BenchCommand {
         batch: usize,
         #[arg(long, default_value_t = 120)]
         classes: usize,
+        /// Rounds of both sides measured back to back; medians are reported.
+        #[arg(long, default_value_t = 3)]
+        rounds: usize,
         /// The Python with open_clip (default: the project venv's).
         #[arg(long, env = "ADAPTLAB_PYTHON", default_value = ".venv/bin/python")]
         python: PathBuf,

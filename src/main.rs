@@ -44,8 +44,8 @@ fn dispatch(cli: Cli) -> anyhow::Result<i32> {
         Some(Command::Bench { what: adaptlab::cli::BenchCommand::Vit { steps, batch, images, python } }) => {
             commands::bench_vit::vit(&commands::bench_vit::VitBenchArgs { steps, batch, images, python })
         }
-        Some(Command::Bench { what: adaptlab::cli::BenchCommand::Clip { model, images, batch, classes, python } }) => {
-            commands::bench::clip(&commands::bench::BenchArgs { model, images, batch, classes, python })
+        Some(Command::Bench { what: adaptlab::cli::BenchCommand::Clip { model, images, batch, classes, rounds, python } }) => {
+            commands::bench::clip(&commands::bench::BenchArgs { model, images, batch, classes, rounds, python })
         }
         Some(Command::Clip { command: adaptlab::cli::ClipCommand::Classify { model, weights, labels, template, json, images } }) => {
             commands::clip::classify(&commands::clip::ClassifyArgs { model, weights, labels, template, json, images })
