@@ -24,15 +24,7 @@ impl ClipPreprocess {
         let resized = resize(img, w, h, Filter::Bicubic);
         let cropped = center_crop(&resized, self.size);
         let rgb = if cropped.mode == Mode::Rgb { cropped } else { to_rgb(&cropped) };
-        let plane = self.size * self.size;
-        let mut out = vec![0f32; 3 * plane];
-        for (i, px) in rgb.data.chunks_exact(3).enumerate() {
-            for c in 0..3 {
-                // ToTensor divides in float32, Normalize subtracts then divides in float32.
-                out[c * plane + i] = (f32::from(px[c]) / 255.0 - self.mean[c]) / self.std[c];
-            }
-        }
-        out
+        super::vit_transform::normalise(&rgb, self.mean, self.std)
     }
 }
 

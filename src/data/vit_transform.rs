@@ -148,14 +148,19 @@ pub fn hflip(img: &Image) -> Image {
     Image { data, ..img.clone() }
 }
 
-/// ToTensor + Normalize: channel-major floats.
+/// ToTensor + Normalize: channel-major floats. ToTensor divides in float32, Normalize
+/// subtracts then divides in float32; a byte has 256 values, so each channel's results
+/// are tabulated once and looked up.
 pub fn normalise(rgb: &Image, mean: [f32; 3], std: [f32; 3]) -> Vec<f32> {
     let plane = rgb.width * rgb.height;
+    let table: [[f32; 256]; 3] = std::array::from_fn(|c| std::array::from_fn(|v| (v as f32 / 255.0 - mean[c]) / std[c]));
     let mut out = vec![0f32; 3 * plane];
+    let (r, rest) = out.split_at_mut(plane);
+    let (g, b) = rest.split_at_mut(plane);
     for (i, px) in rgb.data.chunks_exact(3).enumerate() {
-        for c in 0..3 {
-            out[c * plane + i] = (f32::from(px[c]) / 255.0 - mean[c]) / std[c];
-        }
+        r[i] = table[0][usize::from(px[0])];
+        g[i] = table[1][usize::from(px[1])];
+        b[i] = table[2][usize::from(px[2])];
     }
     out
 }

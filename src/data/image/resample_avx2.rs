@@ -142,6 +142,9 @@ pub unsafe fn horizontal<const C: usize>(src: &[u8], width: usize, out_width: us
     let step_bytes = layout.taps_per_step() * C;
     let row_bytes = width * C;
     let mut padded = vec![0u8; row_bytes + ROW_PADDING];
+    // RGB and RGBA keep each pixel's four sums and finish the row eight pixels at a time.
+    let by_row = layout.lanes_per_pixel == 4;
+    let mut sums = vec![0i32; if by_row { out_width * 4 } else { 0 }];
     for (row, out_row) in src.chunks_exact(row_bytes).zip(out.chunks_exact_mut(out_width * C)) {
         padded[..row_bytes].copy_from_slice(row);
         for (xx, dst) in out_row.chunks_exact_mut(C).enumerate() {
@@ -161,6 +164,10 @@ pub unsafe fn horizontal<const C: usize>(src: &[u8], width: usize, out_width: us
             let acc = _mm256_add_epi32(_mm256_slli_epi32::<{ SPLIT_BITS as i32 }>(high), low);
             // Fold the lanes of each channel into lanes 0..C.
             let mut sum = _mm_add_epi32(_mm256_castsi256_si128(acc), _mm256_extracti128_si256::<1>(acc));
+            if by_row {
+                _mm_storeu_si128(sums.as_mut_ptr().add(xx * 4).cast(), sum);
+                continue;
+            }
             if layout.lanes_per_pixel <= 2 {
                 sum = _mm_add_epi32(sum, _mm_shuffle_epi32::<0b01_00_11_10>(sum));
             }
@@ -172,8 +179,45 @@ pub unsafe fn horizontal<const C: usize>(src: &[u8], width: usize, out_width: us
             let bytes = (_mm_cvtsi128_si32(packed) as u32).to_le_bytes();
             dst.copy_from_slice(&bytes[..C]);
         }
+        if by_row {
+            finish_row::<C>(&sums, out_row);
+        }
     }
     true
+}
+
+/// Rounds, shifts and saturates a row's per-pixel sums (four i32 lanes per pixel) into
+/// its `C`-channel bytes: eight pixels per step, the rest one by one.
+#[target_feature(enable = "avx2")]
+unsafe fn finish_row<const C: usize>(sums: &[i32], out_row: &mut [u8]) {
+    let half = _mm256_set1_epi32(1 << (PRECISION_BITS - 1));
+    // Per 128-bit half: four RGBX pixels to twelve RGB bytes.
+    let drop_fourth = _mm256_setr_epi8(
+        0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1, //
+        0, 1, 2, 4, 5, 6, 8, 9, 10, 12, 13, 14, -1, -1, -1, -1,
+    );
+    let pixels = out_row.len() / C;
+    let mut x = 0;
+    // RGB stores 16 bytes for 12, so it needs 4 spare bytes after the step.
+    while x + 8 <= pixels && (x + 8) * C + if C == 3 { 4 } else { 0 } <= out_row.len() {
+        let s = sums.as_ptr().add(x * 4);
+        let lane = |i: usize| _mm256_add_epi32(_mm256_loadu_si256(s.add(i * 8).cast()), half);
+        let bytes = pack32(lane(0), lane(1), lane(2), lane(3));
+        let dst = out_row.as_mut_ptr().add(x * C);
+        if C == 4 {
+            _mm256_storeu_si256(dst.cast(), bytes);
+        } else {
+            let rgb = _mm256_shuffle_epi8(bytes, drop_fourth);
+            _mm_storeu_si128(dst.cast(), _mm256_castsi256_si128(rgb));
+            _mm_storeu_si128(dst.add(12).cast(), _mm256_extracti128_si256::<1>(rgb));
+        }
+        x += 8;
+    }
+    for x in x..pixels {
+        for c in 0..C {
+            out_row[x * C + c] = super::resample::clip8(sums[x * 4 + c].wrapping_add(1 << (PRECISION_BITS - 1)));
+        }
+    }
 }
 
 /// Eight bytes widened to eight i32 lanes.
