@@ -30,10 +30,12 @@ mod tests {
         }
         super::reset_peak();
         let before = super::peak_bytes().unwrap();
-        let block = vec![1u8; 64 << 20];
+        // Other tests run in the same process and free memory meanwhile, so the block is
+        // large and the margin wide: the peak must rise by most of it.
+        let block = vec![1u8; 256 << 20];
         std::hint::black_box(&block);
         let during = super::peak_bytes().unwrap();
-        assert!(during >= before + (60 << 20), "{before} → {during}");
+        assert!(during >= before + (192 << 20), "{before} → {during}");
         drop(block);
     }
 }
