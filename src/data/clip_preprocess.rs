@@ -24,8 +24,25 @@ impl ClipPreprocess {
         let resized = resize(img, w, h, Filter::Bicubic);
         let cropped = center_crop(&resized, self.size);
         let rgb = if cropped.mode == Mode::Rgb { cropped } else { to_rgb(&cropped) };
-        super::vit_transform::normalise(&rgb, self.mean, self.std)
+        normalise(&rgb, self.mean, self.std)
     }
+}
+
+/// ToTensor + Normalize: channel-major floats. ToTensor divides in float32, Normalize
+/// subtracts then divides in float32; a byte has 256 values, so each channel's results
+/// are tabulated once and looked up.
+pub fn normalise(rgb: &Image, mean: [f32; 3], std: [f32; 3]) -> Vec<f32> {
+    let plane = rgb.width * rgb.height;
+    let table: [[f32; 256]; 3] = std::array::from_fn(|c| std::array::from_fn(|v| (v as f32 / 255.0 - mean[c]) / std[c]));
+    let mut out = vec![0f32; 3 * plane];
+    let (r, rest) = out.split_at_mut(plane);
+    let (g, b) = rest.split_at_mut(plane);
+    for (i, px) in rgb.data.chunks_exact(3).enumerate() {
+        r[i] = table[0][usize::from(px[0])];
+        g[i] = table[1][usize::from(px[1])];
+        b[i] = table[2][usize::from(px[2])];
+    }
+    out
 }
 
 /// torchvision's output size for `Resize(size)`: the short side becomes `size`, the

@@ -6,7 +6,7 @@
 //! - Normalize with the processor's mean and std (0.5 for the in21k checkpoint).
 //!
 //! Images are converted to RGB first, as the notebook calls `image.convert("RGB")`.
-use super::clip_preprocess::{center_crop, shortest_side_size};
+use super::clip_preprocess::{center_crop, normalise, shortest_side_size};
 use super::image::{mode::to_rgb, resample::{resize, Filter}, Image, Mode};
 use super::loader::Transform;
 use super::rng::SplitMix64;
@@ -146,23 +146,6 @@ pub fn hflip(img: &Image) -> Image {
         }
     }
     Image { data, ..img.clone() }
-}
-
-/// ToTensor + Normalize: channel-major floats. ToTensor divides in float32, Normalize
-/// subtracts then divides in float32; a byte has 256 values, so each channel's results
-/// are tabulated once and looked up.
-pub fn normalise(rgb: &Image, mean: [f32; 3], std: [f32; 3]) -> Vec<f32> {
-    let plane = rgb.width * rgb.height;
-    let table: [[f32; 256]; 3] = std::array::from_fn(|c| std::array::from_fn(|v| (v as f32 / 255.0 - mean[c]) / std[c]));
-    let mut out = vec![0f32; 3 * plane];
-    let (r, rest) = out.split_at_mut(plane);
-    let (g, b) = rest.split_at_mut(plane);
-    for (i, px) in rgb.data.chunks_exact(3).enumerate() {
-        r[i] = table[0][usize::from(px[0])];
-        g[i] = table[1][usize::from(px[1])];
-        b[i] = table[2][usize::from(px[2])];
-    }
-    out
 }
 
 #[cfg(test)]

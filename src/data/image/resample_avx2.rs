@@ -65,22 +65,21 @@ const ROW_PADDING: usize = 64;
 #[derive(Clone, Copy)]
 struct StepLayout {
     channels: usize,
-    lanes_per_pixel: usize,
 }
 
 impl StepLayout {
-    fn new(channels: usize) -> Self {
-        Self { channels, lanes_per_pixel: if channels == 3 { 4 } else { channels } }
+    fn lanes_per_pixel(self) -> usize {
+        if self.channels == 3 { 4 } else { self.channels }
     }
 
     fn taps_per_step(self) -> usize {
-        16 / self.lanes_per_pixel
+        16 / self.lanes_per_pixel()
     }
 
     /// (tap within the step, channel) of i16 lane `lane`.
     fn lane(self, lane: usize) -> (usize, usize) {
         let (pair, second) = (lane / 2, lane % 2);
-        (2 * (pair / self.lanes_per_pixel) + second, pair % self.lanes_per_pixel)
+        (2 * (pair / self.lanes_per_pixel()) + second, pair % self.lanes_per_pixel())
     }
 
     /// The byte shuffle that turns 16 loaded bytes (the step's pixels) into lane order.
@@ -96,7 +95,6 @@ impl StepLayout {
 /// so each 22-bit weight is split exactly as `w = hi·2¹¹ + lo` with `0 ≤ lo < 2¹¹`; the
 /// kernel sums both parts and recombines them, which gives the i32 sum of `px·w` bit for bit.
 struct StepWeights {
-    starts: Vec<usize>,
     /// Index of the first step of each output pixel, plus one past the end.
     offsets: Vec<usize>,
     high: Vec<i16>,
@@ -107,7 +105,7 @@ const SPLIT_BITS: u32 = 11;
 
 fn step_weights(k: &Coefficients, layout: StepLayout) -> Option<StepWeights> {
     let per_step = layout.taps_per_step();
-    let mut w = StepWeights { starts: k.starts.clone(), offsets: vec![0], high: Vec::new(), low: Vec::new() };
+    let mut w = StepWeights { offsets: vec![0], high: Vec::new(), low: Vec::new() };
     for weights in &k.weights {
         let steps = weights.len().div_ceil(per_step);
         for step in 0..steps {
@@ -135,7 +133,7 @@ fn step_weights(k: &Coefficients, layout: StepLayout) -> Option<StepWeights> {
 /// The CPU must support AVX2 (`available()`).
 #[target_feature(enable = "avx2")]
 pub unsafe fn horizontal<const C: usize>(src: &[u8], width: usize, out_width: usize, k: &Coefficients, out: &mut [u8]) -> bool {
-    let layout = StepLayout::new(C);
+    let layout = StepLayout { channels: C };
     let Some(sw) = step_weights(k, layout) else { return false };
     let shuffle = _mm_loadu_si128(layout.shuffle().as_ptr().cast());
     let half = _mm_set1_epi32(1 << (PRECISION_BITS - 1));
@@ -143,14 +141,14 @@ pub unsafe fn horizontal<const C: usize>(src: &[u8], width: usize, out_width: us
     let row_bytes = width * C;
     let mut padded = vec![0u8; row_bytes + ROW_PADDING];
     // RGB and RGBA keep each pixel's four sums and finish the row eight pixels at a time.
-    let by_row = layout.lanes_per_pixel == 4;
+    let by_row = layout.lanes_per_pixel() == 4;
     let mut sums = vec![0i32; if by_row { out_width * 4 } else { 0 }];
     for (row, out_row) in src.chunks_exact(row_bytes).zip(out.chunks_exact_mut(out_width * C)) {
         padded[..row_bytes].copy_from_slice(row);
         for (xx, dst) in out_row.chunks_exact_mut(C).enumerate() {
             let (first, last) = (sw.offsets[xx], sw.offsets[xx + 1]);
-            assert!(sw.starts[xx] * C + (last - first) * step_bytes + 16 <= padded.len());
-            let mut p = padded.as_ptr().add(sw.starts[xx] * C);
+            assert!(k.starts[xx] * C + (last - first) * step_bytes + 16 <= padded.len());
+            let mut p = padded.as_ptr().add(k.starts[xx] * C);
             let (mut high, mut low) = (_mm256_setzero_si256(), _mm256_setzero_si256());
             for step in first..last {
                 let px = _mm256_cvtepu8_epi16(_mm_shuffle_epi8(_mm_loadu_si128(p.cast()), shuffle));
@@ -168,10 +166,10 @@ pub unsafe fn horizontal<const C: usize>(src: &[u8], width: usize, out_width: us
                 _mm_storeu_si128(sums.as_mut_ptr().add(xx * 4).cast(), sum);
                 continue;
             }
-            if layout.lanes_per_pixel <= 2 {
+            if layout.lanes_per_pixel() <= 2 {
                 sum = _mm_add_epi32(sum, _mm_shuffle_epi32::<0b01_00_11_10>(sum));
             }
-            if layout.lanes_per_pixel == 1 {
+            if layout.lanes_per_pixel() == 1 {
                 sum = _mm_add_epi32(sum, _mm_shuffle_epi32::<0b10_11_00_01>(sum));
             }
             let shifted = _mm_srai_epi32::<{ PRECISION_BITS as i32 }>(_mm_add_epi32(sum, half));
