@@ -200,7 +200,8 @@ pub enum BenchCommand {
         device: String,
     },
     /// Preprocessing and zero-shot throughput against open_clip (PIL + torchvision,
-    /// DataLoader), on the same random-weight model and generated JPEGs.
+    /// DataLoader), on the same random-weight model and generated baseline JPEGs, in rounds
+    /// that measure both sides back to back.
     Clip {
         #[arg(long, default_value = "convnext_base_w")]
         model: String,
