@@ -1,5 +1,7 @@
-//! Every command and flag, defined once; `--help` is generated from these doc comments.
-use clap::{Args, Parser, Subcommand, ValueEnum};
+//! Every command and flag, defined once: clap variants hold the argument structs the
+//! commands take, and `--help` is generated from these doc comments.
+pub use crate::report::Lang;
+use clap::{Args, Parser, Subcommand};
 use std::path::PathBuf;
 
 #[derive(Debug, Parser)]
@@ -30,11 +32,18 @@ pub struct Cli {
     pub output: ReportArgs,
 }
 
+/// The suite argument every command that reads a suite shares.
 #[derive(Debug, Args, Clone)]
-pub struct RunArgs {
-    /// The suite: a YAML path, `demo` or `hw5`.
+pub struct SuiteArg {
+    /// The suite: a YAML path, `demo` (CPU, no downloads) or `hw5` (the real runs).
     #[arg(long, short = 's', default_value = "hw5", value_name = "SUITE")]
     pub suite: String,
+}
+
+#[derive(Debug, Args, Clone)]
+pub struct RunArgs {
+    #[command(flatten)]
+    pub suite: SuiteArg,
 
     /// Run only these experiment ids (and the ones they need); repeat or separate by commas.
     #[arg(long, value_name = "ID", value_delimiter = ',', num_args = 1..)]
@@ -48,39 +57,42 @@ pub struct RunArgs {
 #[derive(Debug, Args, Clone)]
 pub struct ReportArgs {
     /// Directory for report.md, report.html and plots/.
-    #[arg(long, default_value = "report", value_name = "DIR")]
+    #[arg(long, default_value = DEFAULT_REPORT_DIR, value_name = "DIR")]
     pub out: PathBuf,
 
     /// Report language: English, or Persian (the course language; right-to-left HTML).
-    #[arg(long, value_enum, default_value_t = LangArg::En)]
-    pub lang: LangArg,
+    #[arg(long, value_enum, default_value_t = Lang::En)]
+    pub lang: Lang,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum LangArg {
-    En,
-    Fa,
+/// Where reports go unless `--out` says otherwise (the dashboard's Report tab too).
+pub const DEFAULT_REPORT_DIR: &str = "report";
+
+/// The process's exit status, as the README documents it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitCode {
+    /// Every selected experiment finished (or the command succeeded).
+    Success = 0,
+    /// Some experiment did not finish, or the command failed.
+    Failure = 1,
+    /// The suite (or the command line) is invalid; nothing ran.
+    InvalidSuite = 2,
+    /// Stopped by Ctrl-C or SIGTERM.
+    Cancelled = 130,
+}
+
+impl ExitCode {
+    pub fn code(self) -> i32 {
+        self as i32
+    }
 }
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Open the dashboard (the default on a terminal).
-    Tui {
-        /// The suite to show and run: a YAML path, `demo` or `hw5`.
-        #[arg(long, short = 's', default_value = "hw5", value_name = "SUITE")]
-        suite: String,
-    },
-    /// Run a suite without rendering a report.
-    Run {
-        /// A YAML path, `demo` or `hw5`.
-        suite: String,
-        /// Run only these experiment ids (and the ones they need).
-        #[arg(long, value_name = "ID", value_delimiter = ',', num_args = 1..)]
-        only: Vec<String>,
-        /// Recompute experiments even when an identical earlier result exists.
-        #[arg(long)]
-        force: bool,
-    },
+    Tui(SuiteArg),
+    /// Run a suite without rendering a report (`adaptlab run --suite demo`).
+    Run(RunArgs),
     /// Render the report of a past run without recomputing anything.
     Report {
         /// Run id, a unique prefix of one, or `latest`.
@@ -90,10 +102,7 @@ pub enum Command {
         output: ReportArgs,
     },
     /// Validate a suite; problems are printed as file:line:col: message.
-    Check {
-        /// A YAML path, `demo` or `hw5`.
-        suite: String,
-    },
+    Check(SuiteArg),
     /// Review past runs.
     Runs {
         #[command(subcommand)]
@@ -130,33 +139,10 @@ pub enum Command {
 #[derive(Debug, Subcommand)]
 pub enum FetchCommand {
     /// open_clip weights from the Hugging Face hub into its cache (HF_HOME / HF_HUB_CACHE).
-    Clip {
-        /// NAME:TAG, e.g. convnext_base_w:laion2b_s13b_b82k_augreg or
-        /// convnext_xxlarge:laion2b_s34b_b82k_augreg_soup.
-        model: String,
-        #[arg(long, default_value = "main")]
-        revision: String,
-        /// Only look in the cache; never touch the network (also HF_HUB_OFFLINE=1).
-        #[arg(long)]
-        offline: bool,
-    },
+    Clip(FetchClipArgs),
     /// Food-101: the hub's parquet files (ethz/food101) into the hub cache, or the
     /// official archive into $ADAPTLAB_CACHE/datasets/food101.
-    Food101 {
-        /// `hub` (parquet, 5 GB) or `official` (food-101.tar.gz, 5 GB, unpacked).
-        #[arg(long, default_value = "hub", value_parser = ["hub", "official"])]
-        source: String,
-        /// Hub revision (source hub).
-        #[arg(long, default_value = "main")]
-        revision: String,
-        /// The archive's URL (source official): a mirror, or a file:// path.
-        #[arg(long, default_value = crate::hub::food::OFFICIAL_URL)]
-        url: String,
-        /// The archive's MD5 (source official); `none` skips the check for a mirror
-        /// holding another archive.
-        #[arg(long, default_value = crate::hub::food::OFFICIAL_MD5)]
-        md5: String,
-    },
+    Food101(FetchFoodArgs),
     /// Stanford Dogs (images.tar + lists.tar) into $ADAPTLAB_CACHE/datasets/stanford-dogs.
     StanfordDogs {
         /// Where images.tar and lists.tar are (an http(s) or file:// URL of a mirror).
@@ -165,106 +151,173 @@ pub enum FetchCommand {
     },
 }
 
+#[derive(Debug, Args)]
+pub struct FetchClipArgs {
+    /// NAME:TAG, e.g. convnext_base_w:laion2b_s13b_b82k_augreg or
+    /// convnext_xxlarge:laion2b_s34b_b82k_augreg_soup.
+    pub model: String,
+    #[arg(long, default_value = "main")]
+    pub revision: String,
+    /// Only look in the cache; never touch the network (also HF_HUB_OFFLINE=1).
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum FoodSource {
+    /// The hub's parquet files (5 GB).
+    Hub,
+    /// food-101.tar.gz (5 GB), unpacked.
+    Official,
+}
+
+#[derive(Debug, Args)]
+pub struct FetchFoodArgs {
+    #[arg(long, value_enum, default_value_t = FoodSource::Hub)]
+    pub source: FoodSource,
+    /// Hub revision (source hub).
+    #[arg(long, default_value = "main")]
+    pub revision: String,
+    /// The archive's URL (source official): a mirror, or a file:// path.
+    #[arg(long, default_value = crate::hub::food::OFFICIAL_URL)]
+    pub url: String,
+    /// The archive's MD5 (source official); `none` skips the check for a mirror
+    /// holding another archive.
+    #[arg(long, default_value = crate::hub::food::OFFICIAL_MD5)]
+    pub md5: String,
+}
+
+/// The Python that runs the reference side of a benchmark.
+#[derive(Debug, Args, Clone)]
+pub struct PythonArg {
+    /// The Python with the reference libraries (default: the project venv's).
+    #[arg(long, env = "ADAPTLAB_PYTHON", default_value = ".venv/bin/python")]
+    pub python: PathBuf,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum BenchCommand {
     /// Q5: LoRA training steps/s and peak memory against transformers' Trainer + peft on
     /// the same random-weight ViT-Base and JPEGs; the input pipeline against
     /// ViTImageProcessor.
-    Vit {
-        /// Timed training steps (one more warms up).
-        #[arg(long, default_value_t = 4)]
-        steps: usize,
-        #[arg(long, default_value_t = 8)]
-        batch: usize,
-        /// Images for the input-pipeline measurement.
-        #[arg(long, default_value_t = 64)]
-        images: usize,
-        /// The Python with transformers and peft (default: the project venv's).
-        #[arg(long, env = "ADAPTLAB_PYTHON", default_value = ".venv/bin/python")]
-        python: PathBuf,
-    },
+    Vit(VitBenchArgs),
     /// Q3 (d)/(e) training time at the real size (120 classes, hw5.yaml's grids) on
     /// synthetic features and a random-weight text tower of the real architecture.
-    Adapt {
-        /// The open_clip architecture whose text tower CoOp runs through (random weights).
-        #[arg(long, default_value = "convnext_base_w")]
-        model: String,
-        /// Number of classes.
-        #[arg(long, default_value_t = 120)]
-        classes: usize,
-        /// Training features per class (Stanford Dogs: 100, 90 after validation).
-        #[arg(long, default_value_t = 90)]
-        per_class: usize,
-        /// auto, cpu, cuda or cuda:N.
-        #[arg(long, default_value = "auto")]
-        device: String,
-    },
+    Adapt(AdaptBenchArgs),
     /// Preprocessing and zero-shot throughput against open_clip (PIL + torchvision,
     /// DataLoader), on the same random-weight model and generated baseline JPEGs, in rounds
     /// that measure both sides back to back.
-    Clip {
-        #[arg(long, default_value = "convnext_base_w")]
-        model: String,
-        #[arg(long, default_value_t = 64)]
-        images: usize,
-        #[arg(long, default_value_t = 16)]
-        batch: usize,
-        #[arg(long, default_value_t = 120)]
-        classes: usize,
-        /// Rounds of both sides measured back to back; medians are reported.
-        #[arg(long, default_value_t = 3)]
-        rounds: usize,
-        /// The Python with open_clip (default: the project venv's).
-        #[arg(long, env = "ADAPTLAB_PYTHON", default_value = ".venv/bin/python")]
-        python: PathBuf,
-    },
+    Clip(ClipBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct VitBenchArgs {
+    /// Timed training steps (one more warms up).
+    #[arg(long, default_value_t = 4)]
+    pub steps: usize,
+    /// Images per training step.
+    #[arg(long, default_value_t = 8)]
+    pub batch: usize,
+    /// Images for the input-pipeline measurement.
+    #[arg(long, default_value_t = 64)]
+    pub images: usize,
+    #[command(flatten)]
+    pub python: PythonArg,
+}
+
+#[derive(Debug, Args)]
+pub struct AdaptBenchArgs {
+    /// The open_clip architecture whose text tower CoOp runs through (random weights).
+    #[arg(long, default_value = DEFAULT_CLIP_ARCH)]
+    pub model: String,
+    /// Number of classes.
+    #[arg(long, default_value_t = 120)]
+    pub classes: usize,
+    /// Training features per class (Stanford Dogs: 100, 90 after validation).
+    #[arg(long, default_value_t = 90)]
+    pub per_class: usize,
+    /// auto, cpu, cuda or cuda:N.
+    #[arg(long, default_value = "auto")]
+    pub device: String,
+}
+
+/// The open_clip architecture the benchmarks build with random weights.
+pub const DEFAULT_CLIP_ARCH: &str = "convnext_base_w";
+
+#[derive(Debug, Args)]
+pub struct ClipBenchArgs {
+    /// The open_clip architecture (random weights on both sides).
+    #[arg(long, default_value = DEFAULT_CLIP_ARCH)]
+    pub model: String,
+    /// Generated JPEGs to preprocess and classify.
+    #[arg(long, default_value_t = 64)]
+    pub images: usize,
+    /// Images per forward pass.
+    #[arg(long, default_value_t = 16)]
+    pub batch: usize,
+    /// Class prompts encoded for zero-shot.
+    #[arg(long, default_value_t = 120)]
+    pub classes: usize,
+    /// Rounds of both sides measured back to back; medians are reported.
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
+    #[command(flatten)]
+    pub python: PythonArg,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum ClipCommand {
     /// Zero-shot classification of images among the given labels.
-    Classify {
-        /// NAME:TAG of an open_clip model (e.g. convnext_base_w:laion2b_s13b_b82k_augreg),
-        /// NAME with --weights, or `demo` with the clip.safetensors of a demo run.
-        #[arg(long)]
-        model: String,
-        /// A local weights file (open_clip_model.safetensors or open_clip_pytorch_model.bin).
-        #[arg(long, value_name = "FILE")]
-        weights: Option<PathBuf>,
-        /// A candidate label; repeat for each.
-        #[arg(long = "label", value_name = "L", required = true)]
-        labels: Vec<String>,
-        /// The prompt; {} is replaced by the label.
-        #[arg(long, default_value = "a photo of a {}.")]
-        template: String,
-        /// Print [{"image": path, "probs": {label: p}}] as JSON.
-        #[arg(long)]
-        json: bool,
-        #[arg(required = true, value_name = "IMAGE")]
-        images: Vec<PathBuf>,
-    },
+    Classify(ClassifyArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ClassifyArgs {
+    /// NAME:TAG of an open_clip model (e.g. convnext_base_w:laion2b_s13b_b82k_augreg),
+    /// NAME with --weights, or `demo` with the clip.safetensors of a demo run.
+    #[arg(long)]
+    pub model: String,
+    /// A local weights file (open_clip_model.safetensors or open_clip_pytorch_model.bin).
+    #[arg(long, value_name = "FILE")]
+    pub weights: Option<PathBuf>,
+    /// A candidate label; repeat for each.
+    #[arg(long = "label", value_name = "L", required = true)]
+    pub labels: Vec<String>,
+    /// The prompt; {} is replaced by the label.
+    #[arg(long, default_value = "a photo of a {}.")]
+    pub template: String,
+    /// Print [{"image": path, "probs": {label: p}}] as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The images to classify.
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
 pub enum VitCommand {
     /// The top labels of images under a trained ViT: a transformers model folder, plus
     /// the PEFT LoRA adapter folder when it was adapted with LoRA.
-    Predict {
-        /// config.json + model.safetensors (the base for --adapter, or a fine-tuned model).
-        #[arg(long, value_name = "DIR")]
-        model_dir: PathBuf,
-        /// adapter_config.json + adapter_model.safetensors (PEFT's format).
-        #[arg(long, value_name = "DIR")]
-        adapter: Option<PathBuf>,
-        /// How many labels to print per image.
-        #[arg(long, default_value_t = 5)]
-        top: usize,
-        /// Print [{"image": path, "top": [{"label": l, "prob": p}]}] as JSON.
-        #[arg(long)]
-        json: bool,
-        #[arg(required = true, value_name = "IMAGE")]
-        images: Vec<PathBuf>,
-    },
+    Predict(PredictArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct PredictArgs {
+    /// config.json + model.safetensors (the base for --adapter, or a fine-tuned model).
+    #[arg(long, value_name = "DIR")]
+    pub model_dir: PathBuf,
+    /// adapter_config.json + adapter_model.safetensors (PEFT's format).
+    #[arg(long, value_name = "DIR")]
+    pub adapter: Option<PathBuf>,
+    /// How many labels to print per image.
+    #[arg(long, default_value_t = 5)]
+    pub top: usize,
+    /// Print [{"image": path, "top": [{"label": l, "prob": p}]}] as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The images to classify.
+    #[arg(required = true, value_name = "IMAGE")]
+    pub images: Vec<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]

@@ -1,11 +1,24 @@
 //! adaptlab: runs the HW5 foundation-model adaptation assignment and writes the report.
-//! See DESIGN in the repository for how the modules fit together; arrows point one way:
-//! spec → run → tasks → nn/data; tui, headless and report only read events and the store.
+//!
+//! Tiers, lowest first; a module may use its own tier and the ones below it, never one
+//! above (`tests/layers.rs` checks every `use crate::` against this list):
+//! 0 util:   fsx, paths, clock, events, results, progress, metrics, plots, svg
+//! 1 ml:     nn, data, tokenize, train, hub, cache
+//! 2 zoo:    zoo (load a model by name, for tasks and commands alike)
+//! 3 domain: spec, tasks
+//! 4 engine: run, store
+//! 5 front:  report, tui, headless, commands, cli
+//!
+//! The flow: a suite (spec) is run by the runner (run) on a worker thread; each
+//! experiment's task (tasks) emits events; the store persists them and the dashboard
+//! (tui) or the headless printer shows them; the report reads the store.
 pub mod cache;
 pub mod cli;
+pub mod clock;
 pub mod commands;
 pub mod data;
 pub mod events;
+pub mod fsx;
 pub mod headless;
 pub mod hub;
 pub mod metrics;
@@ -17,6 +30,7 @@ pub mod report;
 pub mod results;
 pub mod run;
 pub mod spec;
+pub mod svg;
 pub mod store;
 pub mod tasks;
 pub mod train;

@@ -1,54 +1,41 @@
-use adaptlab::cli::{Cli, Command};
+use adaptlab::cli::{BenchCommand, ClipCommand, Cli, Command, ExitCode, FetchCommand, VitCommand};
 use adaptlab::commands;
+use adaptlab::paths::Paths;
 use clap::Parser;
 use std::io::IsTerminal;
 
 fn main() {
     let cli = Cli::parse();
-    let code = match dispatch(cli) {
-        Ok(code) => code,
-        Err(e) => {
-            eprintln!("error: {e:#}");
-            1
-        }
-    };
-    std::process::exit(code);
+    // The only place that reads the environment for locations; everything below gets them.
+    let paths = Paths::from_env();
+    let code = dispatch(cli, &paths).unwrap_or_else(|e| {
+        eprintln!("error: {e:#}");
+        ExitCode::Failure
+    });
+    std::process::exit(code.code());
 }
 
-fn dispatch(cli: Cli) -> anyhow::Result<i32> {
+fn dispatch(cli: Cli, paths: &Paths) -> anyhow::Result<ExitCode> {
     match cli.command {
-        None if cli.report => commands::headless_run::run(&cli.run, Some(&cli.output)),
-        None if std::io::stdout().is_terminal() => adaptlab::tui::run(&cli.run.suite),
+        None if cli.report => commands::headless_run::run(&cli.run, Some(&cli.output), paths),
+        None if std::io::stdout().is_terminal() => adaptlab::tui::run(&cli.run.suite, paths),
         None => {
             eprintln!("adaptlab: no terminal for the dashboard; use `adaptlab --report` or a subcommand (see --help)");
-            Ok(2)
+            Ok(ExitCode::InvalidSuite)
         }
-        Some(Command::Tui { suite }) => adaptlab::tui::run(&suite),
-        Some(Command::Run { suite, only, force }) => {
-            let args = adaptlab::cli::RunArgs { suite, only, force };
-            commands::headless_run::run(&args, None)
-        }
-        Some(Command::Report { run, output }) => commands::headless_run::rerender(&run, &output),
-        Some(Command::Check { suite }) => Ok(commands::check::run(&suite)),
-        Some(Command::Runs { command }) => commands::runs::run(&command),
-        Some(Command::Doctor { json }) => commands::doctor::run(json),
-        Some(Command::Fetch { what: adaptlab::cli::FetchCommand::Clip { model, revision, offline } }) => commands::fetch::clip(&model, &revision, offline),
-        Some(Command::Fetch { what: adaptlab::cli::FetchCommand::StanfordDogs { url } }) => commands::fetch::stanford_dogs(&url),
-        Some(Command::Fetch { what: adaptlab::cli::FetchCommand::Food101 { source, revision, url, md5 } }) => commands::fetch::food101(&source, &revision, &url, &md5),
-        Some(Command::Vit { command: adaptlab::cli::VitCommand::Predict { model_dir, adapter, top, json, images } }) => {
-            commands::vit::predict(&commands::vit::PredictArgs { model_dir, adapter, top, json, images })
-        }
-        Some(Command::Bench { what: adaptlab::cli::BenchCommand::Adapt { model, classes, per_class, device } }) => {
-            commands::bench_adapt::adapt(&commands::bench_adapt::AdaptBenchArgs { model, classes, per_class, device })
-        }
-        Some(Command::Bench { what: adaptlab::cli::BenchCommand::Vit { steps, batch, images, python } }) => {
-            commands::bench_vit::vit(&commands::bench_vit::VitBenchArgs { steps, batch, images, python })
-        }
-        Some(Command::Bench { what: adaptlab::cli::BenchCommand::Clip { model, images, batch, classes, rounds, python } }) => {
-            commands::bench::clip(&commands::bench::BenchArgs { model, images, batch, classes, rounds, python })
-        }
-        Some(Command::Clip { command: adaptlab::cli::ClipCommand::Classify { model, weights, labels, template, json, images } }) => {
-            commands::clip::classify(&commands::clip::ClassifyArgs { model, weights, labels, template, json, images })
-        }
+        Some(Command::Tui(suite)) => adaptlab::tui::run(&suite, paths),
+        Some(Command::Run(args)) => commands::headless_run::run(&args, None, paths),
+        Some(Command::Report { run, output }) => commands::headless_run::rerender(&run, &output, paths),
+        Some(Command::Check(suite)) => Ok(commands::check::run(&suite)),
+        Some(Command::Runs { command }) => commands::runs::run(&command, paths),
+        Some(Command::Doctor { json }) => commands::doctor::run(json, paths),
+        Some(Command::Fetch { what: FetchCommand::Clip(args) }) => commands::fetch::clip(&args, paths),
+        Some(Command::Fetch { what: FetchCommand::StanfordDogs { url } }) => commands::fetch::stanford_dogs(&url, paths),
+        Some(Command::Fetch { what: FetchCommand::Food101(args) }) => commands::fetch::food101(&args, paths),
+        Some(Command::Vit { command: VitCommand::Predict(args) }) => commands::vit::predict(&args),
+        Some(Command::Bench { what: BenchCommand::Adapt(args) }) => commands::bench_adapt::adapt(&args),
+        Some(Command::Bench { what: BenchCommand::Vit(args) }) => commands::bench_vit::vit(&args),
+        Some(Command::Bench { what: BenchCommand::Clip(args) }) => commands::bench_clip::clip(&args),
+        Some(Command::Clip { command: ClipCommand::Classify(args) }) => commands::clip::classify(&args, paths),
     }
 }

@@ -24,7 +24,7 @@ fn adaptlab_with(home: &Path, args: &[&str], env: &[(&str, &Path)]) -> Output {
 /// rest of stderr still to read.
 fn spawn_until(home: &Path, suite: &Path, marker: &str) -> (std::process::Child, std::io::Lines<BufReader<std::process::ChildStderr>>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_adaptlab"))
-        .args(["run", suite.to_str().unwrap()])
+        .args(["run", "--suite", suite.to_str().unwrap()])
         .env("ADAPTLAB_HOME", home)
         .stderr(Stdio::piped())
         .spawn()
@@ -82,7 +82,7 @@ fn report_history_rerender_and_diff() {
     assert!(html.contains("dir=\"rtl\"") && html.contains("<svg"));
 
     // A second run reuses the unchanged experiment.
-    let again = adaptlab(&home, &["run", suite.to_str().unwrap()]);
+    let again = adaptlab(&home, &["run", "--suite", suite.to_str().unwrap()]);
     assert!(text(&again.stderr).contains("result reused"), "{}", text(&again.stderr));
     let list = json(&adaptlab(&home, &["runs", "list", "--json"]));
     let second_id = list[0]["run"]["id"].as_str().unwrap().to_string();
@@ -105,7 +105,7 @@ fn check_names_the_line_of_a_broken_suite() {
     let dir = tempfile::tempdir().unwrap();
     let broken = dir.path().join("broken.yaml");
     std::fs::write(&broken, "name: b\nexperiments:\n  - id: a\n    part: demo\n    task: smoke\n    params:\n      stepz: 3\n").unwrap();
-    let out = adaptlab(dir.path(), &["check", broken.to_str().unwrap()]);
+    let out = adaptlab(dir.path(), &["check", "--suite", broken.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     let stderr = text(&out.stderr);
     assert!(stderr.starts_with(&format!("{}:7:7: unknown field `stepz`", broken.display())), "{stderr}");
@@ -115,7 +115,7 @@ fn check_names_the_line_of_a_broken_suite() {
     assert_eq!(report.status.code(), Some(2));
     assert!(text(&report.stderr).contains("nothing was run"));
     for builtin in ["demo", "hw5"] {
-        let ok = adaptlab(dir.path(), &["check", builtin]);
+        let ok = adaptlab(dir.path(), &["check", "--suite", builtin]);
         assert!(ok.status.success(), "{}", text(&ok.stderr));
     }
 }
@@ -192,7 +192,7 @@ fn a_killed_process_leaves_an_interrupted_run_that_the_next_run_resumes() {
     let statuses: Vec<&str> = show["experiments"].as_array().unwrap().iter().map(|e| e["experiment"]["status"].as_str().unwrap()).collect();
     assert_eq!(statuses, ["finished", "skipped", "interrupted"]);
     // Resuming: the finished experiment is reused, only the interrupted one would run again.
-    let again = adaptlab(dir.path(), &["run", suite.to_str().unwrap(), "--only", "smoke"]);
+    let again = adaptlab(dir.path(), &["run", "--suite", suite.to_str().unwrap(), "--only", "smoke"]);
     assert!(text(&again.stderr).contains("[smoke] unchanged since run"), "{}", text(&again.stderr));
 }
 
@@ -201,7 +201,7 @@ fn missing_weights_say_how_to_get_them() {
     let dir = tempfile::tempdir().unwrap();
     let suite = dir.path().join("q3.yaml");
     std::fs::write(&suite, "name: q3\nexperiments:\n  - id: zs\n    part: q3a\n    task: clip_zero_shot\n    params: { model: \"convnext_base_w:laion2b_s13b_b82k_augreg\", dataset: demo }\n").unwrap();
-    let out = adaptlab_with(dir.path(), &["run", suite.to_str().unwrap()], &[("HF_HUB_CACHE", &dir.path().join("hub"))]);
+    let out = adaptlab_with(dir.path(), &["run", "--suite", suite.to_str().unwrap()], &[("HF_HUB_CACHE", &dir.path().join("hub"))]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("not in the Hugging Face cache") && stderr.contains("adaptlab fetch clip convnext_base_w:laion2b_s13b_b82k_augreg"), "{stderr}");

@@ -7,7 +7,7 @@ use adaptlab::data::split::per_class_holdout;
 use adaptlab::nn::class_head::LinearProbe;
 use adaptlab::nn::lbfgs::LbfgsOptions;
 use adaptlab::nn::logistic::LogisticRegression;
-use adaptlab::spec::params::FitParams;
+use adaptlab::tasks::q3::params::FitParams;
 use adaptlab::tasks::q3::adapt::fit::{accuracy, grid_search, Labelled};
 use serde_json::Value;
 use tch::{Device, Kind, Tensor};

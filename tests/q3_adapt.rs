@@ -6,8 +6,9 @@ use adaptlab::events::{Event, RunStatus};
 use adaptlab::nn::clip::Clip;
 use adaptlab::report::{self, Lang};
 use adaptlab::run::RunOptions;
-use adaptlab::spec::params::{ClipAdaptParams, ClipPretrainParams, CoopParams};
-use adaptlab::spec::parse_suite;
+use adaptlab::tasks::q3::params::{ClassEmbeddingParams, ClipPretrainParams, CoopParams};
+use adaptlab::paths::Paths;
+use adaptlab::tasks::parse_suite;
 use adaptlab::store::Store;
 use adaptlab::tasks::q3::adapt::methods::{self, coop_tokens, Method};
 use adaptlab::tasks::q3::adapt::Prepared;
@@ -32,12 +33,8 @@ experiments:
     part: q3d
     task: clip_class_embedding
     needs: [clip]
-    params: &ce
-      model: demo
-      dataset: demo
-      template: "a photo of a {}."
-      shots: [1, 4]
-      few_shot_seeds: 2
+    params:
+      <<: &study { model: demo, dataset: demo, template: "a photo of a {}.", shots: [1, 4], few_shot_seeds: 2 }
       head: { lrs: [0.01], epochs: 5, batch_size: 64, min_steps: 30 }
       coop: { lrs: [0.01], epochs: 2, batch_size: 64, min_steps: 20 }
   - id: lp
@@ -45,7 +42,7 @@ experiments:
     task: clip_linear_probe
     needs: [clip, ce]
     params:
-      <<: *ce
+      <<: *study
       class_embedding: ce
       probe: { lrs: [0.05], weight_decays: [0.0, 0.0001], epochs: 5, batch_size: 64, min_steps: 30 }
       lbfgs: { cs: [1, 100] }
@@ -69,7 +66,6 @@ fn table_rows(events: &[Event], exp: &str, name: &str) -> usize {
 #[test]
 fn demo_class_embedding_and_linear_probe_reach_the_report() {
     let home = tempfile::tempdir().unwrap();
-    std::env::set_var("ADAPTLAB_CACHE", home.path().join("cache"));
     let (events, outcome) = common::run_all(parse_suite(SUITE, "q3de.yaml").unwrap(), RunOptions::default(), home.path());
     let failures: Vec<&Event> = events.iter().filter(|e| matches!(e, Event::Failed { .. })).collect();
     assert_eq!(outcome.status, RunStatus::Finished, "{failures:?}");
@@ -100,7 +96,7 @@ fn demo_class_embedding_and_linear_probe_reach_the_report() {
     });
     assert!(lp_curves.unwrap().rows.iter().all(|r| r[4].as_u64() == Some(2)));
 
-    let store = Store::open(home.path()).unwrap();
+    let store = Store::open(&Paths::under(home.path()).home).unwrap();
     let out = home.path().join("report");
     let written = report::render_run(&store, &outcome.run_id, Lang::En, &out).unwrap();
     let md = std::fs::read_to_string(written.markdown).unwrap();
@@ -142,7 +138,7 @@ fn tiny_setup() -> Prepared {
 fn training_changes_nothing_but_the_trainable_parameters() {
     let prep = tiny_setup();
     let frozen: Vec<(String, Tensor)> = prep.model.vs.variables().into_iter().map(|(k, v)| (k, v.copy())).collect();
-    let p = ClipAdaptParams { coop: CoopParams { lrs: vec![0.05], epochs: 10, batch_size: 20, min_steps: 30, ..CoopParams::default() }, ..ClipAdaptParams::default() };
+    let p = ClassEmbeddingParams { coop: CoopParams { lrs: vec![0.05], epochs: 10, batch_size: 20, min_steps: 30, ..CoopParams::default() }, ..ClassEmbeddingParams::default() }.settings();
     for method in Method::ALL {
         let run = methods::run(method, &prep, &p, None, 0, Device::Cpu, &mut |_, _| Ok(())).unwrap();
         if method == Method::Coop {
@@ -194,6 +190,6 @@ experiments:
     params: { class_embedding: ce }
 "#;
     let errors = parse_suite(yaml, "bad.yaml").unwrap_err().to_string();
-    assert!(errors.contains("bad.yaml:11:") && errors.contains("`probe` is not a method of clip_class_embedding"), "{errors}");
+    assert!(errors.contains("bad.yaml:11:") && errors.contains("unknown variant `probe`, expected one of `text_init`, `random_init`, `coop`"), "{errors}");
     assert!(errors.contains("`ce` is not in this experiment's `needs`"), "{errors}");
 }

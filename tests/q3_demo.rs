@@ -5,7 +5,8 @@ mod common;
 use adaptlab::events::{Event, RunStatus};
 use adaptlab::report::{self, Lang};
 use adaptlab::run::RunOptions;
-use adaptlab::spec::parse_suite;
+use adaptlab::paths::Paths;
+use adaptlab::tasks::parse_suite;
 use adaptlab::store::Store;
 
 const SUITE: &str = r#"
@@ -25,7 +26,7 @@ experiments:
     part: q3b
     task: clip_templates
     needs: [clip]
-    params: { <<: *p, templates: ["generic | {}", "domain | a drawing of a {}."] }
+    params: { model: demo, dataset: demo, templates: ["generic | {}", "domain | a drawing of a {}."] }
   - id: pc
     part: q3c
     task: clip_per_class
@@ -54,8 +55,6 @@ fn value(events: &[Event], exp: &str, name: &str) -> f64 {
 #[test]
 fn demo_chain_runs_caches_features_and_reports() {
     let home = tempfile::tempdir().unwrap();
-    // The data set and feature caches go under ADAPTLAB_CACHE; this binary has one test.
-    std::env::set_var("ADAPTLAB_CACHE", home.path().join("cache"));
     let suite = parse_suite(SUITE, "q3.yaml").unwrap();
     let (events, outcome) = common::run_all(suite, RunOptions::default(), home.path());
     let failures: Vec<&Event> = events.iter().filter(|e| matches!(e, Event::Failed { .. })).collect();
@@ -80,7 +79,7 @@ fn demo_chain_runs_caches_features_and_reports() {
     assert_eq!(value(&events, "cmp", "classes_compared"), 12.0);
     assert_eq!(common::value(&events, "big-zs", "model").unwrap(), "demo_large_convnext");
 
-    let store = Store::open(home.path()).unwrap();
+    let store = Store::open(&Paths::under(home.path()).home).unwrap();
     let out = home.path().join("report");
     let written = report::render_run(&store, &outcome.run_id, Lang::En, &out).unwrap();
     let md = std::fs::read_to_string(written.markdown).unwrap();
@@ -93,7 +92,7 @@ fn demo_chain_runs_caches_features_and_reports() {
 
     // A corrupt image in a copy of the data set is skipped, counted and reported.
     let copy = home.path().join("dogs-copy");
-    copy_dir(&home.path().join("cache/datasets/demo-dogs-v1"), &copy);
+    adaptlab::fsx::copy_dir(&Paths::under(home.path()).dataset("demo-dogs-v1"), &copy).unwrap();
     let test = adaptlab::data::stanford_dogs::StanfordDogs::open(&copy, adaptlab::data::stanford_dogs::Split::Test).unwrap();
     std::fs::write(&test.items[3].path, b"\xff\xd8 this is not a JPEG").unwrap();
     let yaml = format!("{SUITE}  - id: zs-copy\n    part: q3a\n    task: clip_zero_shot\n    needs: [clip]\n    params: {{ model: demo, dataset: {:?} }}\n", copy.display().to_string());
@@ -102,17 +101,4 @@ fn demo_chain_runs_caches_features_and_reports() {
     assert_eq!(value(&events, "zs-copy", "skipped_images"), 1.0);
     assert_eq!(value(&events, "zs-copy", "images"), 239.0);
     assert!(events.iter().any(|e| matches!(e, Event::Log { exp, line, .. } if exp == "zs-copy" && line.contains("skipped unreadable image"))));
-}
-
-fn copy_dir(from: &std::path::Path, to: &std::path::Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
 }

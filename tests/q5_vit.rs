@@ -15,7 +15,8 @@ use adaptlab::hub::download::Progress;
 use adaptlab::hub::food;
 use adaptlab::report::{self, Lang};
 use adaptlab::run::RunOptions;
-use adaptlab::spec::parse_suite;
+use adaptlab::paths::Paths;
+use adaptlab::tasks::parse_suite;
 use adaptlab::store::Store;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -53,16 +54,16 @@ fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
     (a - b).abs().max().double_value(&[])
 }
 
-fn exp_dir(home: &Path, exp: &str) -> PathBuf {
-    let mut runs: Vec<PathBuf> = std::fs::read_dir(home.join("runs")).unwrap().flatten().map(|e| e.path()).collect();
-    runs.sort();
-    runs.last().unwrap().join("experiments").join(exp)
+/// The folder of `exp` in the newest run stored under `root` (laid out as `Paths::under`).
+fn exp_dir(root: &Path, exp: &str) -> PathBuf {
+    let store = Store::open(&Paths::under(root).home).unwrap();
+    let run = store.resolve_run_id("latest").unwrap();
+    store.exp_dir(&run, exp)
 }
 
 #[test]
 fn demo_methods_report_and_predictions_match_peft() {
     let home = tempfile::tempdir().unwrap();
-    std::env::set_var("ADAPTLAB_CACHE", home.path().join("cache"));
     let (events, outcome) = common::run_all(parse_suite(&suite(3, 0, "[lora, full, probe]"), "q5.yaml").unwrap(), RunOptions::default(), home.path());
     assert!(outcome.not_finished.is_empty(), "{:?}", events.iter().filter(|e| matches!(e, adaptlab::events::Event::Failed { .. })).collect::<Vec<_>>());
     let v = |name: &str| common::value(&events, "lora", name).unwrap_or_else(|| panic!("no value {name}"));
@@ -81,7 +82,7 @@ fn demo_methods_report_and_predictions_match_peft() {
     let adapter = exp_dir(home.path(), "lora").join("lora_adapter");
     let images: Vec<String> = ["pizza/102060.jpg", "sushi/106071.jpg", "donuts/108065.jpg"]
         .iter()
-        .map(|f| home.path().join("cache/datasets/demo-food-v1/food-101/images").join(f).display().to_string())
+        .map(|f| Paths::under(home.path()).dataset("demo-food-v1").join("food-101/images").join(f).display().to_string())
         .collect();
     let out = home.path().join("peft_probs.safetensors");
     let mut args = vec!["predict", base.to_str().unwrap(), adapter.to_str().unwrap(), out.to_str().unwrap()];
@@ -112,7 +113,7 @@ fn demo_methods_report_and_predictions_match_peft() {
     }
 
     // The report: Q5's tables, curves and the prediction, in both languages.
-    let store = Store::open(home.path()).unwrap();
+    let store = Store::open(&Paths::under(home.path()).home).unwrap();
     let written = report::render_run(&store, &outcome.run_id, Lang::En, &home.path().join("report")).unwrap();
     let md = std::fs::read_to_string(&written.markdown).unwrap();
     for needle in ["Question 5", "| LoRA |", "| full fine-tuning |", "| linear probe |", "| eval accuracy |", "Prediction on a new image", "predicted_image", "| probability |"] {
@@ -126,9 +127,9 @@ fn demo_methods_report_and_predictions_match_peft() {
 /// The same suite under the binary, in its own home and cache.
 fn run_binary(home: &Path, yaml: &Path) -> std::process::Child {
     Command::new(env!("CARGO_BIN_EXE_adaptlab"))
-        .args(["run", yaml.to_str().unwrap()])
-        .env("ADAPTLAB_HOME", home.join("home"))
-        .env("ADAPTLAB_CACHE", home.join("cache"))
+        .args(["run", "--suite", yaml.to_str().unwrap()])
+        .env("ADAPTLAB_HOME", Paths::under(home).home)
+        .env("ADAPTLAB_CACHE", Paths::under(home).cache)
         .stdout(std::process::Stdio::null())
         .stderr(std::process::Stdio::null())
         .spawn()
@@ -136,7 +137,7 @@ fn run_binary(home: &Path, yaml: &Path) -> std::process::Child {
 }
 
 fn adapter_tensors(home: &Path) -> Vec<(String, Tensor)> {
-    let mut t = Tensor::read_safetensors(exp_dir(&home.join("home"), "lora").join("lora_adapter/adapter_model.safetensors")).unwrap();
+    let mut t = Tensor::read_safetensors(exp_dir(home, "lora").join("lora_adapter/adapter_model.safetensors")).unwrap();
     t.sort_by(|a, b| a.0.cmp(&b.0));
     t
 }
@@ -173,7 +174,7 @@ fn training_killed_mid_epoch_resumes_to_the_uninterrupted_result() {
     child.wait().unwrap();
     assert!(run_binary(&killed, &yaml).wait().unwrap().success(), "the second attempt finishes");
 
-    let store = Store::open(&killed.join("home")).unwrap();
+    let store = Store::open(&Paths::under(&killed).home).unwrap();
     let runs = store.runs().unwrap();
     assert_eq!(runs.len(), 2);
     let resumed = store.experiments(&runs[0].id).unwrap().into_iter().find(|e| e.exp_id == "lora").unwrap();

@@ -3,7 +3,8 @@
 mod common;
 use adaptlab::events::{Event, RunStatus, StageState};
 use adaptlab::run::{self, RunOptions};
-use adaptlab::spec::parse_suite;
+use adaptlab::paths::Paths;
+use adaptlab::tasks::parse_suite;
 use adaptlab::store::Store;
 use common::*;
 
@@ -41,7 +42,7 @@ fn events_come_in_order_and_the_store_matches() {
     let metrics = events.iter().filter(|e| matches!(e, Event::Metric { name, .. } if name == "train/loss")).count();
     assert_eq!(metrics, 12, "one training-loss point per step");
 
-    let store = Store::open(home.path()).unwrap();
+    let store = Store::open(&Paths::under(home.path()).home).unwrap();
     let run = store.run(&outcome.run_id).unwrap().unwrap();
     assert_eq!(run.status, "finished");
     let exps = store.experiments(&outcome.run_id).unwrap();
@@ -71,7 +72,7 @@ fn unchanged_experiment_is_reused_and_force_recomputes() {
     assert!(second.iter().any(|e| matches!(e, Event::Finished { reused_from: Some(r), .. } if *r == a.run_id)));
     assert!(!second.iter().any(|e| matches!(e, Event::ExperimentStarted { .. })), "nothing recomputed");
     assert_eq!(value(&first, "smoke", "test_accuracy"), value(&second, "smoke", "test_accuracy"));
-    let store = Store::open(home.path()).unwrap();
+    let store = Store::open(&Paths::under(home.path()).home).unwrap();
     assert_eq!(store.experiments(&b.run_id).unwrap()[0].values, store.experiments(&a.run_id).unwrap()[0].values);
     assert_eq!(store.tables(&b.run_id, "smoke").unwrap(), store.tables(&a.run_id, "smoke").unwrap());
 
@@ -117,7 +118,7 @@ fn cancel_stops_at_the_next_step_and_keeps_the_record() {
     let yaml = format!("{}  - id: second\n    part: demo\n    task: smoke\n    params: {{steps: 5}}\n", tiny_yaml(2, 100_000));
     let suite = parse_suite(&yaml, "t.yaml").unwrap();
     let home = tempfile::tempdir().unwrap();
-    let handle = run::start(suite, RunOptions::default(), home.path()).unwrap();
+    let handle = run::start(suite, RunOptions::default(), &Paths::under(home.path())).unwrap();
     let mut events = Vec::new();
     for e in handle.events.iter() {
         if matches!(e, Event::Progress { done: 3, .. }) {
@@ -134,7 +135,7 @@ fn cancel_stops_at_the_next_step_and_keeps_the_record() {
         "{:?}",
         kinds(&events)
     );
-    let store = Store::open(home.path()).unwrap();
+    let store = Store::open(&Paths::under(home.path()).home).unwrap();
     assert_eq!(store.run(&outcome.run_id).unwrap().unwrap().status, "cancelled");
     // The partial metrics are kept for inspection.
     assert!(!store.metrics(&outcome.run_id, "smoke").unwrap().is_empty());
@@ -145,13 +146,13 @@ fn a_run_left_running_by_a_dead_process_is_marked_interrupted_and_resumes() {
     let home = tempfile::tempdir().unwrap();
     let (_, done) = run_all(tiny_suite(5, 6), RunOptions::default(), home.path());
     {
-        let store = Store::open(home.path()).unwrap();
+        let store = Store::open(&Paths::under(home.path()).home).unwrap();
         let id = store.create_run("tiny", "t.yaml", "name: tiny", &["smoke".into()]).unwrap();
-        let conn = rusqlite::Connection::open(home.path().join("runs.sqlite")).unwrap();
+        let conn = rusqlite::Connection::open(Paths::under(home.path()).home.join("runs.sqlite")).unwrap();
         // A pid that no process has (pid_max is below 2^22 on Linux).
         conn.execute("UPDATE runs SET pid = 4194999 WHERE id = ?1", [&id]).unwrap();
     }
-    let store = Store::open(home.path()).unwrap();
+    let store = Store::open(&Paths::under(home.path()).home).unwrap();
     let interrupted: Vec<_> = store.runs().unwrap().into_iter().filter(|r| r.status == "interrupted").collect();
     assert_eq!(interrupted.len(), 1);
     assert_ne!(interrupted[0].id, done.run_id);

@@ -1,5 +1,6 @@
 //! Every way a suite can be wrong gives `file:line:col: message` plus a hint.
-use adaptlab::spec::{load_suite, parse_suite, SuiteRef};
+use adaptlab::spec::SuiteRef;
+use adaptlab::tasks::{load_suite, parse_suite};
 
 fn errors(yaml: &str) -> String {
     match parse_suite(yaml, "suite.yaml") {

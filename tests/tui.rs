@@ -2,7 +2,8 @@
 //! and its key handling (what each key asks the event loop to do).
 use adaptlab::events::{Event, LogLevel, StageState};
 use adaptlab::results::{ColumnKind, ResultTable};
-use adaptlab::spec::{load_suite, SuiteRef};
+use adaptlab::spec::SuiteRef;
+use adaptlab::tasks::load_suite;
 use adaptlab::store::{diff::diff_runs, ExpRow, RunRow};
 use adaptlab::tui::app::{Action, App, Tab};
 use adaptlab::tui::theme::Theme;

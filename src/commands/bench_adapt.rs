@@ -1,9 +1,9 @@
 //! `adaptlab bench adapt`: how long Q3 (d)/(e) take at the real size (Stanford Dogs'
 //! 120 classes, 10,800 training features after validation, hw5.yaml's grids), on
 //! synthetic features and a random-weight model of the real architecture.
+use crate::cli::{AdaptBenchArgs, ExitCode};
 use crate::nn::clip::{Clip, ClipConfig};
-use crate::spec::params::ClipAdaptParams;
-use crate::spec::TaskParams;
+use crate::tasks::q3::params::{AdaptSettings, ClassEmbeddingParams, LinearProbeParams};
 use crate::tasks::q3::adapt::fit::Labelled;
 use crate::nn::coop::ClassPrompts;
 use crate::tasks::q3::adapt::methods::{self, coop_tokens, CoopClassifier, Method};
@@ -16,26 +16,17 @@ use std::time::Instant;
 use tch::nn::{OptimizerConfig, VarStore};
 use tch::{Kind, Tensor};
 
-pub struct AdaptBenchArgs {
-    pub model: String,
-    pub classes: usize,
-    pub per_class: usize,
-    pub device: String,
-}
 
 /// The (d) and (e) settings of the hw5 suite, so the figures are for the real runs.
-fn hw5_params() -> Result<(ClipAdaptParams, ClipAdaptParams)> {
-    let suite = crate::spec::builtin::load_suite(&crate::spec::builtin::SuiteRef::Builtin("hw5"))?;
-    let find = |id: &str| -> Result<ClipAdaptParams> {
-        match suite.experiments.iter().find(|e| e.id == id).map(|e| &e.params) {
-            Some(TaskParams::ClipAdapt(p)) => Ok(p.clone()),
-            _ => anyhow::bail!("hw5.yaml has no experiment {id}"),
-        }
-    };
-    Ok((find("q3.base.class-embedding")?, find("q3.base.linear-probe")?))
+fn hw5_params() -> Result<(AdaptSettings, AdaptSettings)> {
+    let suite = crate::tasks::load_suite(&crate::spec::SuiteRef::Builtin("hw5"))?;
+    let params = |id: &str| suite.experiment(id).map(|e| &e.params).with_context(|| format!("hw5.yaml has no experiment {id}"));
+    let ce = params("q3.base.class-embedding")?.get::<ClassEmbeddingParams>().context("q3.base.class-embedding is not a clip_class_embedding experiment")?;
+    let lp = params("q3.base.linear-probe")?.get::<LinearProbeParams>().context("q3.base.linear-probe is not a clip_linear_probe experiment")?;
+    Ok((ce.settings(), lp.settings()))
 }
 
-pub fn adapt(args: &AdaptBenchArgs) -> Result<i32> {
+pub fn adapt(args: &AdaptBenchArgs) -> Result<ExitCode> {
     let (ce, lp) = hw5_params()?;
     let spec = crate::spec::DeviceSpec::parse(&args.device).with_context(|| format!("`{}` is not a device (auto, cpu, cuda, cuda:N)", args.device))?;
     let device = crate::run::device::resolve(spec)?;
@@ -118,5 +109,5 @@ pub fn adapt(args: &AdaptBenchArgs) -> Result<i32> {
         per_step,
         per_step * (runs as u64 * steps_per_run) as f64
     );
-    Ok(0)
+    Ok(ExitCode::Success)
 }

@@ -1,12 +1,13 @@
 //! `adaptlab bench vit`: Q5's training speed and memory against transformers' Trainer +
 //! peft on the same random-weight ViT, the same LoRA config and the same JPEGs, in one
 //! invocation; and the input pipeline against ViTImageProcessor.
-use super::bench::write_images;
+use crate::cli::{ExitCode, VitBenchArgs};
+use super::bench_clip::write_images;
 use crate::data::image::decode_file;
 use crate::data::loader::{load, ImageRef, Transform};
 use crate::data::vit_transform::{EvalResize, VitEval, VitTrain};
 use crate::nn::vit::{Stores, Vit, VitConfig};
-use crate::spec::vit_params::LoraParams;
+use crate::tasks::q5::params::LoraParams;
 use crate::tasks::q5::model::{base_tensors, build, from_folder, Method};
 use crate::nn::weights::write_safetensors;
 use crate::tasks::q5::pretrain::{as_vit_model, hub_config};
@@ -19,13 +20,6 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 use tch::Tensor;
-
-pub struct VitBenchArgs {
-    pub steps: usize,
-    pub batch: usize,
-    pub images: usize,
-    pub python: PathBuf,
-}
 
 /// Collects the loop's per-step throughput.
 struct Rates(RefCell<Vec<f64>>);
@@ -54,7 +48,7 @@ fn write_base(dir: &Path) -> Result<()> {
     Ok(())
 }
 
-pub fn vit(a: &VitBenchArgs) -> Result<i32> {
+pub fn vit(a: &VitBenchArgs) -> Result<ExitCode> {
     let dir = tempfile::tempdir()?;
     let train_images = a.batch * (a.steps + 1);
     let n = train_images.max(a.images);
@@ -116,12 +110,12 @@ pub fn vit(a: &VitBenchArgs) -> Result<i32> {
     let ours_parallel = loaded as f64 / start.elapsed().as_secs_f64();
 
     eprintln!("running transformers Trainer + peft on the same weights and images ...");
-    let out = std::process::Command::new(&a.python)
+    let out = std::process::Command::new(&a.python.python)
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("python/bench_vit.py"))
         .args([model_dir.to_str().unwrap_or_default(), dir.path().join("images").to_str().unwrap_or_default()])
         .args([a.steps.to_string(), a.batch.to_string(), threads.to_string()])
         .output()
-        .with_context(|| format!("running {} (set ADAPTLAB_PYTHON or run `make setup-ref`)", a.python.display()))?;
+        .with_context(|| format!("running {} (set ADAPTLAB_PYTHON or run `make setup-ref`)", a.python.python.display()))?;
     anyhow::ensure!(out.status.success(), "the Python benchmark failed:\n{}", String::from_utf8_lossy(&out.stderr));
     let py: serde_json::Value = serde_json::from_slice(out.stdout.rsplit(|&b| b == b'\n').find(|l| l.starts_with(b"{")).unwrap_or_default()).context("reading the Python benchmark's JSON")?;
     let f = |k: &str| py[k].as_f64().unwrap_or(f64::NAN);
@@ -136,5 +130,5 @@ pub fn vit(a: &VitBenchArgs) -> Result<i32> {
     t.add_row(vec![format!("input pipeline, images/s ({} rayon threads)", rayon::current_num_threads()), format!("{ours_parallel:.1}"), format!("{py_proc:.1}"), format!("{:.2}×", ours_parallel / py_proc)]);
     println!("random-weight ViT-Base (in21k config), LoRA r=16 on query/value + a 10-class head, {} generated JPEGs (320–640 px)", paths.len());
     println!("{t}");
-    Ok(0)
+    Ok(ExitCode::Success)
 }

@@ -1,27 +1,19 @@
 //! `adaptlab clip classify`: zero-shot labels for any images with any CLIP we load.
+use crate::cli::{ClassifyArgs, ExitCode};
+use crate::paths::Paths;
 use crate::data::clip_preprocess::ClipPreprocess;
 use crate::data::image::decode_file;
 use crate::nn::clip::normalize;
 use crate::tasks::q3::features::class_embeddings;
 use crate::tasks::q3::model::load_model;
 use anyhow::{Context, Result};
-use std::path::PathBuf;
 use tch::{Kind, Tensor};
 
-pub struct ClassifyArgs {
-    pub model: String,
-    pub weights: Option<PathBuf>,
-    pub labels: Vec<String>,
-    pub template: String,
-    pub json: bool,
-    pub images: Vec<PathBuf>,
-}
-
-pub fn classify(a: &ClassifyArgs) -> Result<i32> {
+pub fn classify(a: &ClassifyArgs, paths: &Paths) -> Result<ExitCode> {
     anyhow::ensure!(a.labels.len() >= 2, "give at least two labels (--label L, repeated)");
     anyhow::ensure!(a.template.contains("{}"), "the template `{}` has no `{{}}` for the label", a.template);
     let device = if tch::Cuda::is_available() { tch::Device::Cuda(0) } else { tch::Device::Cpu };
-    let model = load_model(&a.model, a.weights.as_deref(), device)?;
+    let model = load_model(&a.model, a.weights.as_deref(), paths, device)?;
     let pre = ClipPreprocess::new(model.clip.cfg.vision.image_size as usize);
     let classes = class_embeddings(&model.clip, &a.labels, std::slice::from_ref(&a.template), device);
     let scale = model.clip.logit_scale.exp().to_kind(Kind::Float).to_device(tch::Device::Cpu);
@@ -63,5 +55,5 @@ pub fn classify(a: &ClassifyArgs) -> Result<i32> {
             println!("{}: {}", p.display(), top.join(", "));
         }
     }
-    Ok(if failed > 0 { 1 } else { 0 })
+    Ok(if failed > 0 { ExitCode::Failure } else { ExitCode::Success })
 }

@@ -2,6 +2,8 @@
 use crate::hub::download::Progress;
 use crate::hub::{dogs, hf};
 use crate::tasks::q3::model::hub_repo;
+use crate::cli::{ExitCode, FetchClipArgs, FetchFoodArgs, FoodSource};
+use crate::paths::Paths;
 use anyhow::{Context, Result};
 
 fn progress_line(done: u64, total: Option<u64>) {
@@ -12,40 +14,42 @@ fn progress_line(done: u64, total: Option<u64>) {
     }
 }
 
-pub fn clip(model: &str, revision: &str, offline: bool) -> Result<i32> {
+pub fn clip(args: &FetchClipArgs, paths: &Paths) -> Result<ExitCode> {
+    let (model, revision) = (&args.model, &args.revision);
     let (name, tag) = model.split_once(':').context("write the model as NAME:TAG, e.g. convnext_base_w:laion2b_s13b_b82k_augreg")?;
     let repo = hub_repo(name, tag).with_context(|| format!("no known hub repository for `{model}`"))?;
-    let cache = crate::paths::hf_hub_cache();
-    let offline = offline || hf::offline();
+    let cache = &paths.hub;
+    let offline = args.offline || hf::offline();
     let progress = Progress { report: &progress_line };
     eprintln!("{repo} → {}", cache.display());
     // open_clip prefers the safetensors file and falls back to the PyTorch pickle.
     let [preferred, fallback] = crate::hub::catalog::OPEN_CLIP_WEIGHTS;
-    let path = hf::fetch(&hf::endpoint(), &cache, repo, revision, preferred, offline, &progress)
-        .or_else(|first| hf::fetch(&hf::endpoint(), &cache, repo, revision, fallback, offline, &progress).map_err(|_| first))?;
+    let path = hf::fetch(&hf::endpoint(), cache, repo, revision, preferred, offline, &progress)
+        .or_else(|first| hf::fetch(&hf::endpoint(), cache, repo, revision, fallback, offline, &progress).map_err(|_| first))?;
     eprintln!();
     println!("{}", path.display());
-    Ok(0)
+    Ok(ExitCode::Success)
 }
 
-pub fn stanford_dogs(base: &str) -> Result<i32> {
-    let cache = crate::paths::cache();
+pub fn stanford_dogs(base: &str, paths: &Paths) -> Result<ExitCode> {
+    let cache = &paths.cache;
     let progress = Progress { report: &progress_line };
-    let fetched = dogs::fetch(base, &cache, &progress)?;
+    let fetched = dogs::fetch(base, cache, &progress)?;
     eprintln!();
     println!("{}: {} classes, {} train and {} test images", fetched.root.display(), fetched.classes, fetched.train, fetched.test);
-    Ok(0)
+    Ok(ExitCode::Success)
 }
 
-pub fn food101(source: &str, revision: &str, url: &str, md5: &str) -> Result<i32> {
+pub fn food101(args: &FetchFoodArgs, paths: &Paths) -> Result<ExitCode> {
     let progress = Progress { report: &progress_line };
-    let fetched = if source == "hub" {
-        crate::hub::food::fetch_hub(&hf::endpoint(), &crate::paths::hf_hub_cache(), revision, &progress)?
-    } else {
-        let md5 = (md5 != "none").then_some(md5);
-        crate::hub::food::fetch_official(url, md5, &crate::paths::cache(), &progress)?
+    let fetched = match args.source {
+        FoodSource::Hub => crate::hub::food::fetch_hub(&hf::endpoint(), &paths.hub, &args.revision, &progress)?,
+        FoodSource::Official => {
+            let md5 = (args.md5 != "none").then_some(args.md5.as_str());
+            crate::hub::food::fetch_official(&args.url, md5, &paths.cache, &progress)?
+        }
     };
     eprintln!();
     println!("{}: {} classes, {} train and {} test images", fetched.root.display(), fetched.classes, fetched.train, fetched.test);
-    Ok(0)
+    Ok(ExitCode::Success)
 }

@@ -1,40 +1,28 @@
 //! `adaptlab --report` and `adaptlab run`: run a suite headless, then (for --report)
 //! render the report. Exit 0 only when every selected experiment finished.
-use crate::cli::{LangArg, ReportArgs, RunArgs};
+use super::load_suite_or_explain;
+use crate::cli::{ExitCode, ReportArgs, RunArgs};
 use crate::events::RunStatus;
-use crate::report::{self, Lang};
+use crate::headless;
+use crate::paths::Paths;
+use crate::report;
 use crate::run::{self, RunOptions};
-use crate::spec::{load_suite, SuiteRef};
 use crate::store::Store;
-use crate::{headless, paths};
 use anyhow::Result;
 use std::io::IsTerminal;
 
-pub fn lang(arg: LangArg) -> Lang {
-    match arg {
-        LangArg::En => Lang::En,
-        LangArg::Fa => Lang::Fa,
-    }
-}
-
-pub fn run(args: &RunArgs, report_to: Option<&ReportArgs>) -> Result<i32> {
-    let suite_ref = SuiteRef::parse(&args.suite);
-    let suite = match load_suite(&suite_ref) {
+pub fn run(args: &RunArgs, report_to: Option<&ReportArgs>, paths: &Paths) -> Result<ExitCode> {
+    let suite = match load_suite_or_explain(&args.suite, "nothing was run") {
         Ok(s) => s,
-        Err(errors) => {
-            eprintln!("{errors}");
-            eprintln!("the suite has {} problem(s); nothing was run", errors.0.len());
-            return Ok(2);
-        }
+        Err(code) => return Ok(code),
     };
-    let home = paths::home();
-    let handle = run::start(suite, RunOptions { only: args.only.clone(), force: args.force }, &home)?;
+    let handle = run::start(suite, RunOptions { only: args.only.clone(), force: args.force }, paths)?;
     let cancel = handle.cancel.clone();
     // First Ctrl-C / SIGTERM: stop at the next step and keep what finished. Second: exit now.
     let _ = ctrlc::set_handler(move || {
         if cancel.is_cancelled() {
             eprintln!("\nstopping immediately; the run will be marked interrupted");
-            std::process::exit(130);
+            std::process::exit(ExitCode::Cancelled.code());
         }
         eprintln!("\ncancelling at the next step (Ctrl-C again to exit at once)...");
         cancel.cancel();
@@ -45,28 +33,28 @@ pub fn run(args: &RunArgs, report_to: Option<&ReportArgs>) -> Result<i32> {
         eprintln!("warning: {failure}");
     }
     if let Some(out) = report_to {
-        let store = Store::open(&home)?;
-        let written = report::render_run(&store, &outcome.run_id, lang(out.lang), &out.out)?;
+        let store = Store::open(&paths.home)?;
+        let written = report::render_run(&store, &outcome.run_id, out.lang, &out.out)?;
         eprintln!("report: {}", written.markdown.display());
         eprintln!("        {}", written.html.display());
     }
     eprintln!("run id: {} (review with `adaptlab runs show {}`)", outcome.run_id, outcome.run_id);
     Ok(match outcome.status {
-        RunStatus::Finished => 0,
-        RunStatus::Cancelled => 130,
+        RunStatus::Finished => ExitCode::Success,
+        RunStatus::Cancelled => ExitCode::Cancelled,
         _ => {
             eprintln!("not finished: {}", outcome.not_finished.join(", "));
-            1
+            ExitCode::Failure
         }
     })
 }
 
 /// `adaptlab report --run ID`: re-render without recomputing.
-pub fn rerender(run: &str, out: &ReportArgs) -> Result<i32> {
-    let store = Store::open(&paths::home())?;
+pub fn rerender(run: &str, out: &ReportArgs, paths: &Paths) -> Result<ExitCode> {
+    let store = Store::open(&paths.home)?;
     let run_id = store.resolve_run_id(run)?;
-    let written = report::render_run(&store, &run_id, lang(out.lang), &out.out)?;
+    let written = report::render_run(&store, &run_id, out.lang, &out.out)?;
     println!("{}", written.markdown.display());
     println!("{}", written.html.display());
-    Ok(0)
+    Ok(ExitCode::Success)
 }

@@ -1,15 +1,15 @@
 //! `adaptlab runs list | show | diff | rm`: the run history as tables (or JSON).
-use crate::cli::RunsCommand;
+use crate::cli::{ExitCode, RunsCommand};
 use crate::results::format_float;
 use crate::store::diff::{diff_runs, value_text};
 use crate::store::{ExpRow, RunRow, Store};
-use crate::paths;
+use crate::paths::Paths;
 use anyhow::Result;
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Cell, CellAlignment, Table};
 use serde_json::{json, Value};
 
-pub fn run(command: &RunsCommand) -> Result<i32> {
-    let store = Store::open(&paths::home())?;
+pub fn run(command: &RunsCommand, paths: &Paths) -> Result<ExitCode> {
+    let store = Store::open(&paths.home)?;
     match command {
         RunsCommand::List { json } => list(&store, *json),
         RunsCommand::Show { run, json } => show(&store, run, *json),
@@ -18,7 +18,7 @@ pub fn run(command: &RunsCommand) -> Result<i32> {
             let id = store.resolve_run_id(run)?;
             store.delete_run(&id)?;
             println!("deleted run {id}");
-            Ok(0)
+            Ok(ExitCode::Success)
         }
     }
 }
@@ -29,7 +29,7 @@ fn new_table(header: &[&str]) -> Table {
     t
 }
 
-fn list(store: &Store, as_json: bool) -> Result<i32> {
+fn list(store: &Store, as_json: bool) -> Result<ExitCode> {
     let runs = store.runs()?;
     if as_json {
         let rows: Vec<Value> = runs
@@ -40,11 +40,11 @@ fn list(store: &Store, as_json: bool) -> Result<i32> {
             })
             .collect::<Result<_>>()?;
         println!("{}", serde_json::to_string_pretty(&rows)?);
-        return Ok(0);
+        return Ok(ExitCode::Success);
     }
     if runs.is_empty() {
         println!("no runs yet in {}; try `adaptlab --report --suite demo`", store.home().display());
-        return Ok(0);
+        return Ok(ExitCode::Success);
     }
     let mut t = new_table(&["run", "suite", "started (UTC)", "status", "finished", "time"]);
     for r in &runs {
@@ -61,10 +61,10 @@ fn list(store: &Store, as_json: bool) -> Result<i32> {
         ]);
     }
     println!("{t}");
-    Ok(0)
+    Ok(ExitCode::Success)
 }
 
-fn show(store: &Store, run: &str, as_json: bool) -> Result<i32> {
+fn show(store: &Store, run: &str, as_json: bool) -> Result<ExitCode> {
     let id = store.resolve_run_id(run)?;
     let Some(run) = store.run(&id)? else { anyhow::bail!("run {id} disappeared") };
     let exps = store.experiments(&id)?;
@@ -74,7 +74,7 @@ fn show(store: &Store, run: &str, as_json: bool) -> Result<i32> {
             .map(|e| -> Result<Value> { Ok(json!({"experiment": e, "tables": store.tables(&id, &e.exp_id)?})) })
             .collect::<Result<_>>()?;
         println!("{}", serde_json::to_string_pretty(&json!({"run": run, "experiments": exps}))?);
-        return Ok(0);
+        return Ok(ExitCode::Success);
     }
     print_run_header(&run);
     let mut t = new_table(&["experiment", "part", "task", "status", "time", "note"]);
@@ -110,7 +110,7 @@ fn show(store: &Store, run: &str, as_json: bool) -> Result<i32> {
             println!("{}\n{tt}", table.title);
         }
     }
-    Ok(0)
+    Ok(ExitCode::Success)
 }
 
 fn print_run_header(run: &RunRow) {
@@ -126,12 +126,12 @@ fn note(e: &ExpRow) -> String {
     }
 }
 
-fn diff(store: &Store, a: &str, b: &str, as_json: bool) -> Result<i32> {
+fn diff(store: &Store, a: &str, b: &str, as_json: bool) -> Result<ExitCode> {
     let (ida, idb) = (store.resolve_run_id(a)?, store.resolve_run_id(b)?);
     let lines = diff_runs(&store.experiments(&ida)?, &store.experiments(&idb)?);
     if as_json {
         println!("{}", serde_json::to_string_pretty(&json!({"a": ida, "b": idb, "experiments": lines}))?);
-        return Ok(0);
+        return Ok(ExitCode::Success);
     }
     println!("A = {ida}\nB = {idb}");
     let mut t = new_table(&["experiment", "status A", "status B", "spec", "value", "A", "B", "B − A"]);
@@ -153,5 +153,5 @@ fn diff(store: &Store, a: &str, b: &str, as_json: bool) -> Result<i32> {
         }
     }
     println!("{t}");
-    Ok(0)
+    Ok(ExitCode::Success)
 }

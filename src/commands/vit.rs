@@ -1,19 +1,11 @@
 //! `adaptlab vit predict`: the top labels of images under a trained ViT (a model folder,
 //! plus a PEFT LoRA adapter folder when the model was adapted with LoRA).
+use crate::cli::{ExitCode, PredictArgs};
 use crate::data::loader::ImageRef;
 use crate::tasks::q5::predict::Predictor;
 use anyhow::Result;
-use std::path::PathBuf;
 
-pub struct PredictArgs {
-    pub model_dir: PathBuf,
-    pub adapter: Option<PathBuf>,
-    pub top: usize,
-    pub json: bool,
-    pub images: Vec<PathBuf>,
-}
-
-pub fn predict(a: &PredictArgs) -> Result<i32> {
+pub fn predict(a: &PredictArgs) -> Result<ExitCode> {
     anyhow::ensure!(a.top >= 1, "--top must be at least 1");
     let device = if tch::Cuda::is_available() { tch::Device::Cuda(0) } else { tch::Device::Cpu };
     let predictor = Predictor::load(&a.model_dir, a.adapter.as_deref(), device)?;
@@ -37,5 +29,5 @@ pub fn predict(a: &PredictArgs) -> Result<i32> {
             println!("{}: {}", p.display(), text.join(", "));
         }
     }
-    Ok(if failed > 0 { 1 } else { 0 })
+    Ok(if failed > 0 { ExitCode::Failure } else { ExitCode::Success })
 }

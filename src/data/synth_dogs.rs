@@ -82,7 +82,7 @@ pub fn write_dataset(root: &Path, spec: &DogsLikeSpec) -> Result<()> {
         for i in 0..spec.train_per_class + spec.test_per_class {
             let name = format!("n{:08}_{i}.jpg", 90_000_000 + k);
             let jpeg = to_jpeg(&draw(k, spec.image_size, &mut rng), spec.image_size)?;
-            crate::store::atomic::write(&dir.join(&name), &jpeg)?;
+            crate::fsx::write_atomic(&dir.join(&name), &jpeg)?;
             let which = usize::from(i >= spec.train_per_class);
             lists[which].0.push(format!("{folder}/{name}"));
             lists[which].1.push((k + 1) as f64);
@@ -95,7 +95,7 @@ pub fn write_dataset(root: &Path, spec: &DogsLikeSpec) -> Result<()> {
             ("annotation_list", mat5::cell_of_strings(&annotations)),
             ("labels", mat5::column(labels)),
         ])?;
-        crate::store::atomic::write(&root.join(file), &bytes)
+        crate::fsx::write_atomic(&root.join(file), &bytes)
     };
     write_list("train_list.mat", &lists[0].0, &lists[0].1)?;
     write_list("test_list.mat", &lists[1].0, &lists[1].1)?;

@@ -99,16 +99,16 @@ pub fn write_dataset(root: &Path, spec: &FoodLikeSpec) -> Result<()> {
         for i in 0..spec.train_per_class + spec.test_per_class {
             let id = 100_000 + k * 1000 + i;
             let jpeg = to_jpeg(&draw(k, spec.image_size, &mut rng), spec.image_size)?;
-            crate::store::atomic::write(&dir.join(format!("{id}.jpg")), &jpeg)?;
+            crate::fsx::write_atomic(&dir.join(format!("{id}.jpg")), &jpeg)?;
             let list = if i < spec.train_per_class { &mut train } else { &mut test };
             list.push(format!("{class}/{id}"));
         }
     }
     // Grouped by class, as the official lists are.
     let lines = |items: &[String]| items.iter().map(|s| format!("{s}\n")).collect::<String>();
-    crate::store::atomic::write(&meta.join("train.txt"), lines(&train).as_bytes())?;
-    crate::store::atomic::write(&meta.join("test.txt"), lines(&test).as_bytes())?;
-    crate::store::atomic::write(&meta.join("classes.txt"), DISHES.iter().map(|d| format!("{}\n", d.0)).collect::<String>().as_bytes())?;
-    crate::store::atomic::write(&meta.join("labels.txt"), DISHES.iter().map(|d| format!("{}\n", super::food101::pretty(d.0))).collect::<String>().as_bytes())?;
+    crate::fsx::write_atomic(&meta.join("train.txt"), lines(&train).as_bytes())?;
+    crate::fsx::write_atomic(&meta.join("test.txt"), lines(&test).as_bytes())?;
+    crate::fsx::write_atomic(&meta.join("classes.txt"), DISHES.iter().map(|d| format!("{}\n", d.0)).collect::<String>().as_bytes())?;
+    crate::fsx::write_atomic(&meta.join("labels.txt"), DISHES.iter().map(|d| format!("{}\n", super::food101::pretty(d.0))).collect::<String>().as_bytes())?;
     Ok(())
 }

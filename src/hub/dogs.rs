@@ -31,21 +31,19 @@ pub fn fetch(base: &str, cache: &Path, progress: &Progress) -> Result<Fetched> {
             download(&format!("{}/{name}", base.trim_end_matches('/')), &dest, None, None, progress)?;
         }
     }
-    let parent = root.parent().context("dataset folder")?;
-    std::fs::create_dir_all(parent)?;
-    let staging = tempfile::tempdir_in(parent)?;
-    for name in FILES {
-        let file = std::fs::File::open(downloads.join(name))?;
-        // tar's unpack refuses entries that would escape the folder.
-        tar::Archive::new(file)
-            .unpack(staging.path())
-            .with_context(|| format!("unpacking {name} (corrupt download? delete {} and fetch again)", downloads.join(name).display()))?;
-    }
-    let checked = verify(staging.path()).context("the unpacked archives are not a complete Stanford Dogs")?;
-    if root.exists() {
-        std::fs::remove_dir_all(&root)?;
-    }
-    std::fs::rename(staging.keep(), &root)?;
+    let mut checked = None;
+    crate::fsx::replace_dir(&root, |staging| {
+        for name in FILES {
+            let file = std::fs::File::open(downloads.join(name))?;
+            // tar's unpack refuses entries that would escape the folder.
+            tar::Archive::new(file)
+                .unpack(staging)
+                .with_context(|| format!("unpacking {name} (corrupt download? delete {} and fetch again)", downloads.join(name).display()))?;
+        }
+        checked = Some(verify(staging).context("the unpacked archives are not a complete Stanford Dogs")?);
+        Ok(())
+    })?;
+    let checked = checked.context("the archives were unpacked")?;
     Ok(Fetched { root, ..checked })
 }
 

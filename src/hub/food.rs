@@ -94,20 +94,19 @@ pub fn fetch_official(url: &str, md5: Option<&str>, cache: &Path, progress: &Pro
             bail!("{url}: MD5 is {actual}, expected {expected}; the download was removed, run the command again");
         }
     }
-    let parent = root.parent().context("dataset folder")?;
-    std::fs::create_dir_all(parent)?;
-    let staging = tempfile::tempdir_in(parent)?;
-    let file = std::fs::File::open(&archive)?;
-    tar::Archive::new(flate2::read::GzDecoder::new(file))
-        .unpack(staging.path())
-        .with_context(|| format!("unpacking {} (corrupt download? delete it and fetch again)", archive.display()))?;
-    let checked = summary(&Food101::open(staging.path()).context("the unpacked archive is not a complete Food-101")?);
-    // Where the data sits inside the unpacked tree (the archive's `food-101/`).
-    let inner = checked.root.strip_prefix(staging.path()).map(Path::to_path_buf).unwrap_or_default();
-    if root.exists() {
-        std::fs::remove_dir_all(&root)?;
-    }
-    std::fs::rename(staging.keep(), &root)?;
+    let mut checked = None;
+    crate::fsx::replace_dir(&root, |staging| {
+        let file = std::fs::File::open(&archive)?;
+        tar::Archive::new(flate2::read::GzDecoder::new(file))
+            .unpack(staging)
+            .with_context(|| format!("unpacking {} (corrupt download? delete it and fetch again)", archive.display()))?;
+        let found = summary(&Food101::open(staging).context("the unpacked archive is not a complete Food-101")?);
+        // Where the data sits inside the unpacked tree (the archive's `food-101/`).
+        let inner = found.root.strip_prefix(staging).map(Path::to_path_buf).unwrap_or_default();
+        checked = Some((found, inner));
+        Ok(())
+    })?;
+    let (checked, inner) = checked.context("the archive was unpacked")?;
     Ok(Fetched { root: root.join(inner), ..checked })
 }
 

@@ -87,7 +87,7 @@ pub fn fetch(endpoint: &str, cache: &Path, repo: &str, revision: &str, filename:
     }
     std::fs::create_dir_all(dir.join("refs"))?;
     if revision != commit {
-        crate::store::atomic::write(&dir.join("refs").join(revision), commit.as_bytes())?;
+        crate::fsx::write_atomic(&dir.join("refs").join(revision), commit.as_bytes())?;
     }
     Ok(link)
 }

@@ -142,11 +142,9 @@ pub fn save_peft_adapter(dir: &std::path::Path, cfg: &LoraConfig, vars: &[(Strin
         "use_rslora": false,
         "use_dora": false,
     });
-    crate::store::atomic::write(&dir.join("adapter_config.json"), serde_json::to_string_pretty(&config)?.as_bytes())?;
+    crate::fsx::write_atomic(&dir.join("adapter_config.json"), serde_json::to_string_pretty(&config)?.as_bytes())?;
     let named: Vec<(String, Tensor)> = vars.iter().map(|(k, t)| (format!("{PEFT_PREFIX}{k}"), t.shallow_clone())).collect();
-    let tmp = dir.join(".tmp-adapter_model.safetensors");
-    super::weights::write_safetensors(&tmp, &named)?;
-    std::fs::rename(&tmp, dir.join("adapter_model.safetensors"))?;
+    crate::fsx::write_atomic_with(&dir.join("adapter_model.safetensors"), |tmp| super::weights::write_safetensors(tmp, &named))?;
     Ok(())
 }
 

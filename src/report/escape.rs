@@ -29,8 +29,3 @@ mod tests {
         assert_eq!(super::markdown("سگ"), "سگ");
     }
 }
-
-/// Text for an XML/SVG text node or attribute.
-pub fn xml(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
-}

@@ -5,7 +5,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum Lang {
     En,
@@ -17,6 +17,14 @@ impl Lang {
         match self {
             Lang::En => "en",
             Lang::Fa => "fa",
+        }
+    }
+
+    /// The other of the two languages (the dashboard's `l`).
+    pub fn other(self) -> Lang {
+        match self {
+            Lang::En => Lang::Fa,
+            Lang::Fa => Lang::En,
         }
     }
 
@@ -97,7 +105,7 @@ pub fn build(store: &Store, run_id: &str, lang: Lang) -> Result<ReportModel> {
         lang,
         dir: lang.dir(),
         run,
-        generated_at: crate::store::now_text(),
+        generated_at: crate::clock::now_text(),
         q,
         counts,
     })

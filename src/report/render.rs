@@ -2,7 +2,7 @@
 //! pulldown-cmark → one self-contained HTML file with inline CSS and SVG.
 use super::helpers::{self, PlotSink};
 use super::model::{Lang, ReportModel};
-use crate::store::atomic;
+use crate::fsx;
 use anyhow::{Context, Result};
 use handlebars::Handlebars;
 use pulldown_cmark::{html, Event, Options, Parser, Tag, TagEnd};
@@ -117,11 +117,11 @@ fn strip_xml_prolog(svg: &str) -> &str {
 pub fn write(rendered: &Rendered, out_dir: &Path) -> Result<WrittenReport> {
     std::fs::create_dir_all(out_dir.join("plots")).with_context(|| format!("creating {}", out_dir.display()))?;
     for (file, svg) in &rendered.plots {
-        atomic::write(&out_dir.join("plots").join(file), svg.as_bytes())?;
+        fsx::write_atomic(&out_dir.join("plots").join(file), svg.as_bytes())?;
     }
     let markdown = out_dir.join("report.md");
     let html = out_dir.join("report.html");
-    atomic::write(&markdown, rendered.markdown.as_bytes())?;
-    atomic::write(&html, rendered.html.as_bytes())?;
+    fsx::write_atomic(&markdown, rendered.markdown.as_bytes())?;
+    fsx::write_atomic(&html, rendered.html.as_bytes())?;
     Ok(WrittenReport { markdown, html })
 }

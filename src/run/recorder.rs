@@ -4,7 +4,8 @@
 use crate::events::Event;
 use crate::plots::{line_chart, Series};
 use crate::results::ResultTable;
-use crate::store::{atomic, Store};
+use crate::fsx;
+use crate::store::Store;
 use crossbeam_channel::Sender;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -121,7 +122,7 @@ impl Inner {
             Event::Table { exp, table } => {
                 self.store.record_table(&run_id, exp, table)?;
                 let csv = table_csv(table);
-                atomic::write(&self.store.exp_dir(&run_id, exp).join(format!("{}.csv", table.name)), csv.as_bytes())?;
+                fsx::write_atomic(&self.store.exp_dir(&run_id, exp).join(format!("{}.csv", table.name)), csv.as_bytes())?;
                 let tables = self.tables.entry(exp.clone()).or_default();
                 tables.retain(|t| t.name != table.name);
                 tables.push(table.clone());
@@ -167,7 +168,7 @@ impl Inner {
         for s in &series {
             let file = format!("curve-{}.svg", s.name.replace(|c: char| !c.is_ascii_alphanumeric() && c != '-', "_"));
             let svg = line_chart(&s.name, "step", std::slice::from_ref(s))?;
-            atomic::write(&self.store.exp_dir(&self.run_id, exp).join(&file), svg.as_bytes())?;
+            fsx::write_atomic(&self.store.exp_dir(&self.run_id, exp).join(&file), svg.as_bytes())?;
             self.store.record_artifact(&self.run_id, exp, &s.name, &file)?;
         }
         Ok(())
@@ -182,7 +183,7 @@ impl Inner {
     fn write_result(&mut self, exp: &str, status: &str, error: Option<&str>, values: &serde_json::Map<String, serde_json::Value>) -> anyhow::Result<()> {
         let tables = self.tables.remove(exp).unwrap_or_default();
         let path = self.store.exp_dir(&self.run_id, exp).join("result.json");
-        atomic::write_json(&path, &serde_json::json!({
+        fsx::write_json_atomic(&path, &serde_json::json!({
             "experiment": exp,
             "status": status,
             "error": error,

@@ -1,6 +1,7 @@
 //! Runs a suite's selected experiments in dependency order on a worker thread.
 //! Each experiment is reused when an earlier run finished one with the same spec hash
 //! (its params, seed, device, task code version and its inputs' hashes), unless forced.
+use crate::paths::Paths;
 use super::recorder::Recorder;
 use super::{device, select};
 use crate::events::{CancelToken, Cancelled, Event, RunStatus};
@@ -12,7 +13,6 @@ use crossbeam_channel::Receiver;
 use sha2::{Digest, Sha256};
 use std::collections::{HashMap, HashSet};
 use std::panic::AssertUnwindSafe;
-use std::path::Path;
 use std::thread::JoinHandle;
 use std::time::Instant;
 
@@ -59,17 +59,17 @@ impl RunHandle {
     }
 }
 
-/// Creates the run in the store under `home` and starts it on a worker thread.
-pub fn start(suite: Suite, options: RunOptions, home: &Path) -> Result<RunHandle> {
+/// Creates the run in the store under `paths.home` and starts it on a worker thread.
+pub fn start(suite: Suite, options: RunOptions, paths: &Paths) -> Result<RunHandle> {
     let selected = select::select(&suite, &options.only)?;
-    let store = Store::open(home)?;
+    let store = Store::open(&paths.home)?;
     let run_id = store.create_run(&suite.name, &suite.source, &suite.text, &selected)?;
     for (position, id) in selected.iter().enumerate() {
         let e = suite.experiment(id).context("selected id is in the suite")?;
         store.add_experiment(&run_id, position, &NewExperiment {
             exp_id: &e.id,
             part: &e.part.to_string(),
-            task: e.task.name(),
+            task: e.task,
             title: e.display_title(),
             seed: e.seed,
             device: &e.device.to_string(),
@@ -80,9 +80,10 @@ pub fn start(suite: Suite, options: RunOptions, home: &Path) -> Result<RunHandle
     let cancel = CancelToken::default();
     let worker_cancel = cancel.clone();
     let id = run_id.clone();
+    let paths = paths.clone();
     let join = std::thread::Builder::new()
         .name(RUNNER_THREAD.into())
-        .spawn(move || execute(&suite, &selected, &options, &recorder, &worker_cancel, &id))
+        .spawn(move || execute(&suite, &selected, &options, &paths, &recorder, &worker_cancel, &id))
         .context("starting the runner thread")?;
     Ok(RunHandle { run_id, events: rx, cancel, join })
 }
@@ -93,7 +94,7 @@ impl EventSink for Recorder {
     }
 }
 
-fn execute(suite: &Suite, selected: &[String], options: &RunOptions, rec: &Recorder, cancel: &CancelToken, run_id: &str) -> RunOutcome {
+fn execute(suite: &Suite, selected: &[String], options: &RunOptions, paths: &Paths, rec: &Recorder, cancel: &CancelToken, run_id: &str) -> RunOutcome {
     rec.record(Event::RunStarted { run_id: run_id.into(), suite: suite.name.clone(), selected: selected.to_vec() });
     let mut hashes: HashMap<&str, String> = HashMap::new();
     let mut finished: HashSet<&str> = HashSet::new();
@@ -118,7 +119,7 @@ fn execute(suite: &Suite, selected: &[String], options: &RunOptions, rec: &Recor
         }
         let hash = spec_hash(exp, &hashes);
         hashes.insert(&exp.id, hash.clone());
-        match run_one(exp, &hash, options.force, rec, cancel) {
+        match run_one(exp, &hash, options.force, paths, rec, cancel) {
             Outcome::Finished => {
                 finished.insert(&exp.id);
             }
@@ -143,7 +144,7 @@ enum Outcome {
     Cancelled,
 }
 
-fn run_one(exp: &Experiment, hash: &str, force: bool, rec: &Recorder, cancel: &CancelToken) -> Outcome {
+fn run_one(exp: &Experiment, hash: &str, force: bool, paths: &Paths, rec: &Recorder, cancel: &CancelToken) -> Outcome {
     let exp_id = exp.id.clone();
     let device = match device::resolve(exp.device) {
         Ok(d) => d,
@@ -170,13 +171,16 @@ fn run_one(exp: &Experiment, hash: &str, force: bool, rec: &Recorder, cancel: &C
         let inputs = exp.needs.iter().map(|n| (n.clone(), s.exp_dir(run, n))).collect();
         (s.exp_dir(run, &exp.id), inputs)
     });
-    let resume_dir = crate::paths::cache().join("resume").join(&hash[..hash.len().min(24)]);
+    let resume_dir = paths.resume(hash);
     if force {
         let _ = std::fs::remove_dir_all(&resume_dir);
     }
-    let ctx = TaskContext::new(&exp.id, exp.seed, device, rec, cancel, out_dir).with_inputs(inputs).with_resume_dir(resume_dir.clone());
+    let ctx = TaskContext::new(&exp.id, exp.seed, device, rec, cancel, out_dir, paths.clone()).with_inputs(inputs).with_resume_dir(resume_dir.clone());
     let started = Instant::now();
-    let result = std::panic::catch_unwind(AssertUnwindSafe(|| tasks::run(exp, &ctx)));
+    let result = std::panic::catch_unwind(AssertUnwindSafe(|| match tasks::find(exp.task) {
+        Some(task) => task.run(&exp.params, &ctx),
+        None => Err(anyhow::anyhow!("no task kind `{}` in this build", exp.task)),
+    }));
     match result {
         Ok(Ok(())) => {
             // Finished: the checkpoints of earlier attempts are no longer needed.
@@ -234,7 +238,7 @@ pub fn spec_hash(exp: &Experiment, known: &HashMap<&str, String>) -> String {
     let needs: Vec<&str> = exp.needs.iter().map(|n| known.get(n.as_str()).map_or("?", String::as_str)).collect();
     let doc = serde_json::json!({
         "identity": exp.identity(),
-        "code_version": tasks::code_version(exp.task),
+        "code_version": tasks::find(exp.task).map_or(0, |t| t.code_version()),
         "needs": needs,
     });
     hex::encode(Sha256::digest(doc.to_string().as_bytes()))

@@ -1,5 +1,6 @@
 //! Suite names the CLI accepts: a YAML path, or `demo` / `hw5` (embedded in the binary,
 //! so they work from any directory; a file of that name in the current directory wins).
+use super::kind::KindDef;
 use super::load::{parse_suite, SpecError, SpecErrors};
 use super::model::Suite;
 use std::path::{Path, PathBuf};
@@ -32,11 +33,11 @@ impl std::fmt::Display for SuiteRef {
     }
 }
 
-/// Reads and validates a suite.
-pub fn load_suite(suite: &SuiteRef) -> Result<Suite, SpecErrors> {
+/// Reads and validates a suite against the task kinds in `kinds`.
+pub fn load_suite(suite: &SuiteRef, kinds: &[&'static dyn KindDef]) -> Result<Suite, SpecErrors> {
     match suite {
-        SuiteRef::Builtin("demo") => parse_suite(DEMO_YAML, "builtin:demo"),
-        SuiteRef::Builtin(_) => parse_suite(HW5_YAML, "builtin:hw5"),
+        SuiteRef::Builtin("demo") => parse_suite(DEMO_YAML, "builtin:demo", kinds),
+        SuiteRef::Builtin(_) => parse_suite(HW5_YAML, "builtin:hw5", kinds),
         SuiteRef::File(path) => {
             let file = path.display().to_string();
             let text = std::fs::read_to_string(path).map_err(|e| {
@@ -48,7 +49,7 @@ pub fn load_suite(suite: &SuiteRef) -> Result<Suite, SpecErrors> {
                     hint: Some("pass a YAML file path, or a built-in suite name: `demo`, `hw5`".into()),
                 }])
             })?;
-            parse_suite(&text, &file)
+            parse_suite(&text, &file, kinds)
         }
     }
 }

@@ -1,9 +1,9 @@
 //! YAML text → validated `Suite`, or every problem found as `file:line:col: message`.
 use super::hint::closest;
-use super::kinds::{TaskKind, KINDS};
+use super::kind::{KindDef, Params};
 use super::locate::{Loc, LocationIndex};
-use super::model::{DeviceSpec, Experiment, Part, Suite, TaskParams};
-use super::params::{ClipAdaptParams, ClipCompareParams, ClipEvalParams, ClipPretrainParams, SmokeParams, Validate, Violations};
+use super::model::{DeviceSpec, Experiment, Part, Suite};
+use super::validate::Violations;
 use serde::Deserialize;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -116,8 +116,9 @@ impl Errors<'_> {
     }
 }
 
-/// Parses and validates a suite; `file` names it in error messages.
-pub fn parse_suite(text: &str, file: &str) -> Result<Suite, SpecErrors> {
+/// Parses and validates a suite against the task kinds in `kinds` (the task registry);
+/// `file` names it in error messages.
+pub fn parse_suite(text: &str, file: &str, kinds: &[&'static dyn KindDef]) -> Result<Suite, SpecErrors> {
     let raw: RawSuite = serde_norway::from_str(text).map_err(|e| SpecErrors(vec![serde_error(&e, file)]))?;
     let mut errors = Errors { file, index: LocationIndex::build(text), list: Vec::new() };
 
@@ -143,11 +144,11 @@ pub fn parse_suite(text: &str, file: &str) -> Result<Suite, SpecErrors> {
             errors.value(&format!("{at}.id"), format!("experiment id `{}` is used twice", e.id),
                 Some("every experiment needs its own id".into()));
         }
-        let kind = TaskKind::from_name(&e.task);
+        let kind = kinds.iter().copied().find(|k| k.name() == e.task);
         if kind.is_none() {
-            let hint = match closest(&e.task, KINDS.iter().map(|k| k.name)) {
+            let hint = match closest(&e.task, kinds.iter().map(|k| k.name())) {
                 Some(near) => format!("did you mean `{near}`?"),
-                None => format!("known kinds: {}", KINDS.iter().map(|k| k.name).collect::<Vec<_>>().join(", ")),
+                None => format!("known kinds: {}", kinds.iter().map(|k| k.name()).collect::<Vec<_>>().join(", ")),
             };
             errors.value(&format!("{at}.task"), format!("unknown task kind `{}`", e.task), Some(hint));
         }
@@ -155,9 +156,9 @@ pub fn parse_suite(text: &str, file: &str) -> Result<Suite, SpecErrors> {
         match (&part, kind) {
             (None, _) => errors.value(&format!("{at}.part"), format!("`{}` is not a homework part", e.part),
                 Some("write `q1`..`q5` with optional sub-part letters in order (`q3ab`), or `demo`".into())),
-            (Some(p), Some(k)) if p.question != k.info().question => {
-                let expected = k.info().question.map_or("demo".to_string(), |q| format!("q{q}"));
-                errors.value(&format!("{at}.part"), format!("task `{}` answers {expected}, but part is `{}`", k, e.part),
+            (Some(p), Some(k)) if p.question != k.question() => {
+                let expected = k.question().map_or("demo".to_string(), |q| format!("q{q}"));
+                errors.value(&format!("{at}.part"), format!("task `{}` answers {expected}, but part is `{}`", k.name(), e.part),
                     Some(format!("set `part: {expected}` (sub-part letters may follow) or choose another task kind")));
             }
             _ => {}
@@ -174,26 +175,13 @@ pub fn parse_suite(text: &str, file: &str) -> Result<Suite, SpecErrors> {
             None => default_device,
             Some(d) => parse_device(d, &format!("{at}.device"), &mut errors),
         };
-        let params = kind.and_then(|k| typed_params(k, &e.params, &format!("{at}.params"), &mut errors));
-        if let Some(TaskParams::ClipCompare(c)) = &params {
-            let mut named = vec![("base".to_string(), Some(&c.base)), ("large".to_string(), Some(&c.large)), ("base_templates".to_string(), c.base_templates.as_ref()), ("large_templates".to_string(), c.large_templates.as_ref())];
-            named.extend(c.base_adapted.iter().enumerate().map(|(i, id)| (format!("base_adapted[{i}]"), Some(id))));
-            named.extend(c.large_adapted.iter().enumerate().map(|(i, id)| (format!("large_adapted[{i}]"), Some(id))));
-            for (field, id) in named {
-                if let Some(id) = id.filter(|id| !e.needs.contains(id)) {
-                    errors.value(&format!("{at}.params.{field}"), format!("`{id}` is not in this experiment's `needs`"), Some(format!("add `{id}` to `needs` so it runs first")));
-                }
-            }
-        }
-        if let (Some(TaskParams::ClipAdapt(a)), Some(k)) = (&params, kind) {
-            check_adapt_methods(a, k, &e.needs, &at, &mut errors);
-        }
+        let params = kind.and_then(|k| typed_params(k, &e.params, &e.needs, &format!("{at}.params"), &mut errors));
         if let (Some(part), Some(task), Some(params)) = (part, kind, params) {
             experiments.push(Experiment {
                 id: e.id.clone(),
                 part,
                 title: e.title.clone(),
-                task,
+                task: task.name(),
                 params,
                 seed: e.seed.unwrap_or(default_seed),
                 device,
@@ -224,25 +212,6 @@ pub fn parse_suite(text: &str, file: &str) -> Result<Suite, SpecErrors> {
     })
 }
 
-/// (d) and (e) share a params type; each kind accepts only its own methods.
-fn check_adapt_methods(p: &ClipAdaptParams, kind: TaskKind, needs: &[String], at: &str, errors: &mut Errors) {
-    use super::params::{CLASS_EMBEDDING_METHODS, LINEAR_PROBE_METHODS};
-    let own: &[&str] = if kind == TaskKind::ClipLinearProbe { &LINEAR_PROBE_METHODS } else { &CLASS_EMBEDDING_METHODS };
-    for (i, m) in p.methods.iter().enumerate() {
-        if !own.contains(&m.as_str()) {
-            let hint = closest(m, own.iter().copied()).map_or_else(|| format!("{kind} runs {}", own.join(", ")), |n| format!("did you mean `{n}`? ({kind} runs {})", own.join(", ")));
-            errors.value(&format!("{at}.params.methods[{i}]"), format!("`{m}` is not a method of {kind}"), Some(hint));
-        }
-    }
-    if let Some(id) = &p.class_embedding {
-        if kind != TaskKind::ClipLinearProbe {
-            errors.value(&format!("{at}.params.class_embedding"), "`class_embedding` only applies to clip_linear_probe".to_string(), Some("remove it".into()));
-        } else if !needs.contains(id) {
-            errors.value(&format!("{at}.params.class_embedding"), format!("`{id}` is not in this experiment's `needs`"), Some(format!("add `{id}` to `needs` so it runs first")));
-        }
-    }
-}
-
 fn valid_id(id: &str) -> bool {
     let mut chars = id.chars();
     matches!(chars.next(), Some(c) if c.is_ascii_lowercase() || c.is_ascii_digit())
@@ -256,8 +225,8 @@ fn parse_device(text: &str, path: &str, errors: &mut Errors) -> DeviceSpec {
     })
 }
 
-/// Deserializes and range-checks the params of `kind`; errors point into the params block.
-fn typed_params(kind: TaskKind, value: &serde_norway::Value, path: &str, errors: &mut Errors) -> Option<TaskParams> {
+/// Deserializes and checks the params of `kind`; errors point into the params block.
+fn typed_params(kind: &dyn KindDef, value: &serde_norway::Value, needs: &[String], path: &str, errors: &mut Errors) -> Option<Params> {
     let mut value = match value {
         serde_norway::Value::Null => serde_norway::Value::Mapping(Default::default()),
         v => v.clone(),
@@ -274,34 +243,9 @@ fn typed_params(kind: TaskKind, value: &serde_norway::Value, path: &str, errors:
             break;
         }
     }
-    match kind {
-        TaskKind::Smoke => typed::<SmokeParams>(value, path, errors).map(TaskParams::Smoke),
-        TaskKind::ClipPretrain => typed::<ClipPretrainParams>(value, path, errors).map(TaskParams::ClipPretrain),
-        TaskKind::ClipZeroShot | TaskKind::ClipTemplates | TaskKind::ClipPerClass => {
-            typed::<ClipEvalParams>(value, path, errors).map(TaskParams::ClipEval)
-        }
-        TaskKind::ClipCompare => typed::<ClipCompareParams>(value, path, errors).map(TaskParams::ClipCompare),
-        TaskKind::ClipClassEmbedding | TaskKind::ClipLinearProbe => typed::<ClipAdaptParams>(value, path, errors).map(TaskParams::ClipAdapt),
-        TaskKind::VitPretrain => typed::<super::vit_params::VitPretrainParams>(value, path, errors).map(TaskParams::VitPretrain),
-        TaskKind::VitLora => typed::<super::vit_params::VitLoraParams>(value, path, errors).map(TaskParams::VitLora),
-        _ => match serde_json::to_value(&value) {
-            Ok(json) => Some(TaskParams::NotImplemented(json)),
-            Err(e) => {
-                errors.value(path, format!("params cannot be represented as JSON: {e}"), None);
-                None
-            }
-        },
-    }
-}
-
-fn typed<T>(value: serde_norway::Value, path: &str, errors: &mut Errors) -> Option<T>
-where
-    T: for<'de> Deserialize<'de> + Validate,
-{
-    match serde_path_to_error::deserialize::<_, T>(value) {
+    let mut v = Violations::default();
+    match kind.parse_params(value, needs, &mut v) {
         Ok(params) => {
-            let mut v = Violations::default();
-            params.validate(&mut v);
             for violation in v.0 {
                 errors.value(&super::locate::join_key(path, &violation.field), violation.message, violation.hint);
             }

@@ -2,14 +2,13 @@
 //! and the suites embedded in the binary.
 pub mod builtin;
 pub mod hint;
-pub mod kinds;
+pub mod kind;
 pub mod load;
 pub mod locate;
 pub mod model;
-pub mod params;
-pub mod vit_params;
+pub mod validate;
 
 pub use builtin::{load_suite, SuiteRef};
-pub use kinds::TaskKind;
+pub use kind::{KindDef, Params};
 pub use load::{parse_suite, SpecError, SpecErrors};
-pub use model::{DeviceSpec, Experiment, Part, Suite, TaskParams};
+pub use model::{DeviceSpec, Experiment, Part, Suite};

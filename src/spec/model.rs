@@ -1,8 +1,5 @@
 //! The validated suite: what the runner executes and the store snapshots.
-use super::kinds::TaskKind;
-use super::params::{ClipAdaptParams, ClipCompareParams, ClipEvalParams, ClipPretrainParams, SmokeParams};
-use super::vit_params::{VitLoraParams, VitPretrainParams};
-use serde::Serialize;
+use super::kind::Params;
 
 #[derive(Debug, Clone)]
 pub struct Suite {
@@ -28,8 +25,9 @@ pub struct Experiment {
     pub id: String,
     pub part: Part,
     pub title: Option<String>,
-    pub task: TaskKind,
-    pub params: TaskParams,
+    /// The task kind's name (`task:` in YAML), as the registry spells it.
+    pub task: &'static str,
+    pub params: Params,
     pub seed: u64,
     pub device: DeviceSpec,
     pub needs: Vec<String>,
@@ -43,8 +41,8 @@ impl Experiment {
     /// The runner hashes it, with its inputs' hashes, to decide whether to reuse.
     pub fn identity(&self) -> serde_json::Value {
         serde_json::json!({
-            "task": self.task.name(),
-            "params": self.params.to_json(),
+            "task": self.task,
+            "params": self.params.json(),
             "seed": self.seed,
             "device": self.device.to_string(),
         })
@@ -53,38 +51,6 @@ impl Experiment {
     pub fn display_title(&self) -> &str {
         self.title.as_deref().unwrap_or(&self.id)
     }
-}
-
-/// The typed params of implemented kinds; kinds not yet implemented keep their YAML as JSON.
-#[derive(Debug, Clone, PartialEq)]
-pub enum TaskParams {
-    Smoke(SmokeParams),
-    ClipPretrain(ClipPretrainParams),
-    ClipEval(ClipEvalParams),
-    ClipCompare(ClipCompareParams),
-    ClipAdapt(ClipAdaptParams),
-    VitPretrain(VitPretrainParams),
-    VitLora(VitLoraParams),
-    NotImplemented(serde_json::Value),
-}
-
-impl TaskParams {
-    pub fn to_json(&self) -> serde_json::Value {
-        match self {
-            TaskParams::Smoke(p) => to_json(p),
-            TaskParams::ClipPretrain(p) => to_json(p),
-            TaskParams::ClipEval(p) => to_json(p),
-            TaskParams::ClipCompare(p) => to_json(p),
-            TaskParams::ClipAdapt(p) => to_json(p),
-            TaskParams::VitPretrain(p) => to_json(p),
-            TaskParams::VitLora(p) => to_json(p),
-            TaskParams::NotImplemented(v) => v.clone(),
-        }
-    }
-}
-
-fn to_json<T: Serialize>(value: &T) -> serde_json::Value {
-    serde_json::to_value(value).unwrap_or(serde_json::Value::Null)
 }
 
 /// The homework part an experiment answers: `q3` with sub-parts `ab`, or the demo.

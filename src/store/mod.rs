@@ -1,9 +1,9 @@
 //! Run history: a SQLite index at `$ADAPTLAB_HOME/runs.sqlite` plus one directory per run
 //! (`runs/<id>/` with the suite snapshot, `events.jsonl`, per-experiment results and artifacts).
-pub mod atomic;
 pub mod diff;
 pub mod schema;
 
+use crate::fsx;
 use crate::results::ResultTable;
 use crate::events::RunStatus;
 use anyhow::{bail, Context, Result};
@@ -53,12 +53,6 @@ pub struct NewExperiment<'a> {
     pub title: &'a str,
     pub seed: u64,
     pub device: &'a str,
-}
-
-/// UTC now as `2026-11-26T12:40:40Z` (sorts as text).
-pub fn now_text() -> String {
-    let fmt = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]Z");
-    time::OffsetDateTime::now_utc().format(&fmt).unwrap_or_default()
 }
 
 impl Store {
@@ -115,11 +109,11 @@ impl Store {
         let id = new_run_id();
         let dir = self.run_dir(&id);
         std::fs::create_dir_all(dir.join("experiments")).with_context(|| format!("creating {}", dir.display()))?;
-        atomic::write(&dir.join("suite.yaml"), suite_text.as_bytes())?;
+        fsx::write_atomic(&dir.join("suite.yaml"), suite_text.as_bytes())?;
         self.conn.execute(
             "INSERT INTO runs (id, suite_name, suite_source, started_at, status, pid, host, version, selected)
              VALUES (?1, ?2, ?3, ?4, 'running', ?5, ?6, ?7, ?8)",
-            params![id, suite_name, suite_source, now_text(), std::process::id(), hostname(),
+            params![id, suite_name, suite_source, crate::clock::now_text(), std::process::id(), hostname(),
                 env!("CARGO_PKG_VERSION"), serde_json::to_string(selected)?],
         )?;
         Ok(id)
@@ -138,7 +132,7 @@ impl Store {
         self.conn.execute(
             "UPDATE experiments SET status = 'running', spec_hash = ?3, device = ?4, started_at = ?5
              WHERE run_id = ?1 AND exp_id = ?2",
-            params![run_id, exp_id, spec_hash, device, now_text()],
+            params![run_id, exp_id, spec_hash, device, crate::clock::now_text()],
         )?;
         Ok(())
     }
@@ -190,7 +184,7 @@ impl Store {
         self.conn.execute(
             "UPDATE experiments SET status = ?3, error = ?4, seconds = ?5, values_json = ?6, reused_from = ?7, finished_at = ?8
              WHERE run_id = ?1 AND exp_id = ?2",
-            params![run_id, exp_id, status, error, seconds, serde_json::to_string(values)?, reused_from, now_text()],
+            params![run_id, exp_id, status, error, seconds, serde_json::to_string(values)?, reused_from, crate::clock::now_text()],
         )?;
         Ok(())
     }
@@ -198,7 +192,7 @@ impl Store {
     pub fn finish_run(&self, run_id: &str, status: RunStatus) -> Result<()> {
         self.conn.execute(
             "UPDATE runs SET status = ?2, finished_at = ?3 WHERE id = ?1",
-            params![run_id, status.as_str(), now_text()],
+            params![run_id, status.as_str(), crate::clock::now_text()],
         )?;
         Ok(())
     }
@@ -236,7 +230,7 @@ impl Store {
             params![from_run, from_exp, to_run, to_exp],
         )?;
         tx.commit()?;
-        copy_dir(&self.exp_dir(from_run, from_exp), &self.exp_dir(to_run, to_exp))
+        crate::fsx::copy_dir(&self.exp_dir(from_run, from_exp), &self.exp_dir(to_run, to_exp))
     }
 
     pub fn runs(&self) -> Result<Vec<RunRow>> {
@@ -395,21 +389,4 @@ fn adaptlab_alive(pid: i64) -> bool {
     std::fs::read(format!("/proc/{pid}/cmdline"))
         .map(|cmd| String::from_utf8_lossy(&cmd).contains("adaptlab"))
         .unwrap_or(false)
-}
-
-fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    if !from.exists() {
-        return Ok(());
-    }
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target).with_context(|| format!("copying {}", entry.path().display()))?;
-        }
-    }
-    Ok(())
 }

@@ -1,6 +1,8 @@
-//! What a running task sees: its identity, device and seed, and calls that turn into
-//! events. Tasks never touch the UI or the store, and know no file layout beyond the
-//! directory they are handed for artifacts.
+//! What a running task sees: its identity, device and seed, the locations it may read
+//! and write (its output folder, the caches in `Paths`), and calls that turn into events.
+//! Tasks never touch the UI or the store, and never read the environment.
+use crate::fsx;
+use crate::paths::Paths;
 use crate::events::{CancelToken, Cancelled, Event, LogLevel, StageState};
 use crate::results::ResultTable;
 use anyhow::{Context as _, Result};
@@ -23,11 +25,17 @@ pub struct TaskContext<'a> {
     inputs: HashMap<String, PathBuf>,
     /// Survives an interrupted attempt of this same experiment (same spec hash).
     resume_dir: Option<PathBuf>,
+    paths: Paths,
 }
 
 impl<'a> TaskContext<'a> {
-    pub fn new(exp_id: &str, seed: u64, device: tch::Device, sink: &'a dyn EventSink, cancel: &'a CancelToken, out_dir: PathBuf) -> Self {
-        Self { exp_id: exp_id.to_string(), seed, device, sink, cancel, out_dir, inputs: HashMap::new(), resume_dir: None }
+    pub fn new(exp_id: &str, seed: u64, device: tch::Device, sink: &'a dyn EventSink, cancel: &'a CancelToken, out_dir: PathBuf, paths: Paths) -> Self {
+        Self { exp_id: exp_id.to_string(), seed, device, sink, cancel, out_dir, inputs: HashMap::new(), resume_dir: None, paths }
+    }
+
+    /// The run store, caches and hub folders of this run.
+    pub fn paths(&self) -> &Paths {
+        &self.paths
     }
 
     pub fn with_resume_dir(mut self, dir: PathBuf) -> Self {
@@ -65,15 +73,17 @@ impl<'a> TaskContext<'a> {
     /// Writes an artifact through `write` (given the final path's temporary sibling),
     /// then moves it into place and announces it; for files written by other libraries.
     pub fn artifact_with(&self, name: &str, file_name: &str, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
-        std::fs::create_dir_all(&self.out_dir)?;
-        // Keep the extension: writers such as tch pick the format from it.
-        let tmp = self.out_dir.join(format!(".tmp-{file_name}"));
-        write(&tmp).with_context(|| format!("writing artifact {name}"))?;
-        std::fs::rename(&tmp, self.out_dir.join(file_name)).with_context(|| format!("saving artifact {name}"))?;
+        fsx::write_atomic_with(&self.out_dir.join(file_name), write).with_context(|| format!("saving artifact {name}"))?;
         self.emit(Event::Artifact { exp: self.exp_id.clone(), name: name.into(), file: file_name.into() });
         Ok(())
     }
 
+    /// Writes a file into the experiment's directory (atomically) and announces it.
+    pub fn artifact(&self, name: &str, file_name: &str, bytes: &[u8]) -> Result<()> {
+        fsx::write_atomic(&self.out_dir.join(file_name), bytes).with_context(|| format!("saving artifact {name}"))?;
+        self.emit(Event::Artifact { exp: self.exp_id.clone(), name: name.into(), file: file_name.into() });
+        Ok(())
+    }
 
     /// This experiment's output folder.
     pub fn out_dir(&self) -> &Path {
@@ -83,14 +93,7 @@ impl<'a> TaskContext<'a> {
     /// Writes a folder artifact through `write` (given a temporary sibling folder), then
     /// moves it into place and announces it; returns its final path.
     pub fn artifact_dir(&self, name: &str, dir_name: &str, write: impl FnOnce(&Path) -> Result<()>) -> Result<PathBuf> {
-        std::fs::create_dir_all(&self.out_dir)?;
-        let tmp = self.out_dir.join(format!(".tmp-{dir_name}"));
-        let _ = std::fs::remove_dir_all(&tmp);
-        std::fs::create_dir_all(&tmp)?;
-        write(&tmp).with_context(|| format!("writing artifact {name}"))?;
-        let dest = self.out_dir.join(dir_name);
-        let _ = std::fs::remove_dir_all(&dest);
-        std::fs::rename(&tmp, &dest).with_context(|| format!("saving artifact {name}"))?;
+        let dest = fsx::replace_dir(&self.out_dir.join(dir_name), write).with_context(|| format!("saving artifact {name}"))?;
         self.emit(Event::Artifact { exp: self.exp_id.clone(), name: name.into(), file: dir_name.into() });
         Ok(dest)
     }
@@ -130,14 +133,6 @@ impl<'a> TaskContext<'a> {
 
     pub fn value(&self, name: &str, value: impl Into<serde_json::Value>) {
         self.emit(Event::Value { exp: self.exp_id.clone(), name: name.into(), value: value.into() });
-    }
-
-    /// Writes a file into the experiment's directory (atomically) and announces it.
-    pub fn artifact(&self, name: &str, file_name: &str, bytes: &[u8]) -> Result<()> {
-        let path = self.out_dir.join(file_name);
-        crate::store::atomic::write(&path, bytes).with_context(|| format!("saving artifact {name}"))?;
-        self.emit(Event::Artifact { exp: self.exp_id.clone(), name: name.into(), file: file_name.into() });
-        Ok(())
     }
 
     /// Err(Cancelled) once the user asked to stop; call it every step.

@@ -5,12 +5,82 @@ use crate::data::synth;
 use crate::metrics::Confusion;
 use crate::nn::small_cnn::SmallCnn;
 use crate::results::{ColumnKind, ResultTable};
-use crate::spec::params::SmokeParams;
+use crate::spec::validate::{Validate, Violations};
+use crate::tasks::registry::Task;
+use serde::{Deserialize, Serialize};
 use anyhow::Result;
 use serde_json::json;
 use std::time::Instant;
 use tch::nn::{self, ModuleT, OptimizerConfig};
 use tch::{Kind, Tensor};
+
+/// `smoke`: a small CNN trained on procedurally generated shape images.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SmokeParams {
+    /// Number of shape classes (the generator knows 8).
+    pub classes: u32,
+    /// Square image side in pixels.
+    pub image_size: u32,
+    pub train_images: u32,
+    pub test_images: u32,
+    /// Optimiser steps.
+    pub steps: u32,
+    pub batch_size: u32,
+    /// Adam learning rate.
+    pub lr: f64,
+    /// Evaluate on the test images every this many steps (and at the end).
+    pub eval_every: u32,
+    /// Channels of the first conv layer (doubled in the second).
+    pub width: u32,
+}
+
+impl Default for SmokeParams {
+    fn default() -> Self {
+        Self {
+            classes: 6,
+            image_size: 32,
+            train_images: 3000,
+            test_images: 600,
+            steps: 300,
+            batch_size: 64,
+            lr: 2e-3,
+            eval_every: 50,
+            width: 16,
+        }
+    }
+}
+
+pub const SMOKE_MAX_CLASSES: u32 = 8;
+
+impl Validate for SmokeParams {
+    fn validate(&self, v: &mut Violations) {
+        v.range("classes", self.classes, 2, SMOKE_MAX_CLASSES);
+        v.range("image_size", self.image_size, 16, 128);
+        v.range("train_images", self.train_images, self.classes.max(1) * 4, 200_000);
+        v.range("test_images", self.test_images, self.classes.max(1), 100_000);
+        v.range("steps", self.steps, 1, 1_000_000);
+        v.range("batch_size", self.batch_size, 1, 4096);
+        v.positive("lr", self.lr, 1.0);
+        v.range("eval_every", self.eval_every, 1, 1_000_000);
+        v.range("width", self.width, 2, 256);
+    }
+}
+
+/// The `smoke` kind.
+pub struct Smoke;
+
+impl Task for Smoke {
+    type Params = SmokeParams;
+    const KIND: &'static str = "smoke";
+    const QUESTION: Option<u8> = None;
+    const SUMMARY: &'static str = "small CNN on generated shapes; checks the whole pipeline on CPU";
+    const CODE_VERSION: u32 = 2;
+
+    fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
+        run(p, ctx)
+    }
+}
 
 pub fn run(p: &SmokeParams, ctx: &TaskContext) -> Result<()> {
     let (train, test) = ctx.stage("generate data", || {

@@ -44,17 +44,12 @@ const STATE: &str = "trainer_state.json";
 
 /// Writes `checkpoint-<steps>-<micro>` under `dir` and removes older ones.
 pub fn save(dir: &Path, state: &LoopState, params: &[(String, Tensor)], moments: &[(String, Tensor)]) -> Result<PathBuf> {
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     let name = format!("checkpoint-{:06}-{:06}-{:08}", state.epoch, state.micro_done, state.optimizer_steps);
-    let tmp = dir.join(format!(".tmp-{name}"));
-    let _ = std::fs::remove_dir_all(&tmp);
-    std::fs::create_dir_all(&tmp)?;
-    write_safetensors(&tmp.join(TENSORS), params)?;
-    write_safetensors(&tmp.join(MOMENTS), moments)?;
-    std::fs::write(tmp.join(STATE), serde_json::to_vec_pretty(state)?)?;
-    let final_dir = dir.join(&name);
-    let _ = std::fs::remove_dir_all(&final_dir);
-    std::fs::rename(&tmp, &final_dir).with_context(|| format!("moving the checkpoint into {}", final_dir.display()))?;
+    let final_dir = crate::fsx::replace_dir(&dir.join(&name), |tmp| {
+        write_safetensors(&tmp.join(TENSORS), params)?;
+        write_safetensors(&tmp.join(MOMENTS), moments)?;
+        Ok(std::fs::write(tmp.join(STATE), serde_json::to_vec_pretty(state)?)?)
+    })?;
     for old in list(dir) {
         if old != final_dir {
             let _ = std::fs::remove_dir_all(old);
@@ -91,11 +86,7 @@ pub fn latest(dir: &Path) -> Result<Option<Restored>> {
 
 /// Saves the best epoch's trainable tensors (`best.safetensors`).
 pub fn save_best(dir: &Path, params: &[(String, Tensor)]) -> Result<()> {
-    std::fs::create_dir_all(dir)?;
-    let tmp = dir.join(".tmp-best.safetensors");
-    write_safetensors(&tmp, params)?;
-    std::fs::rename(&tmp, dir.join("best.safetensors"))?;
-    Ok(())
+    crate::fsx::write_atomic_with(&dir.join("best.safetensors"), |tmp| write_safetensors(tmp, params))
 }
 
 pub fn load_best(dir: &Path) -> Result<Vec<(String, Tensor)>> {

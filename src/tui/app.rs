@@ -82,7 +82,7 @@ pub struct App {
     pub running: bool,
     pub last_status: Option<RunStatus>,
     pub history: History,
-    pub report_lang_fa: bool,
+    pub report_lang: crate::report::Lang,
     pub report_paths: Option<(PathBuf, PathBuf)>,
     pub metric_choice: usize,
     pub show_help: bool,
@@ -108,7 +108,7 @@ impl App {
             running: false,
             last_status: None,
             history: History::default(),
-            report_lang_fa: false,
+            report_lang: crate::report::Lang::En,
             report_paths: None,
             metric_choice: 0,
             show_help: false,
@@ -265,7 +265,7 @@ impl App {
             'm' if self.tab == Tab::History => self.mark_for_compare(),
             'g' if self.tab == Tab::Report => Action::RenderReport,
             'l' if self.tab == Tab::Report => {
-                self.report_lang_fa = !self.report_lang_fa;
+                self.report_lang = self.report_lang.other();
                 Action::None
             }
             _ => Action::None,

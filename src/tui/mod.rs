@@ -11,9 +11,10 @@ pub mod terminal;
 pub mod theme;
 pub mod view;
 
-use crate::report::{self, Lang};
+use crate::report;
 use crate::run::{self, RunHandle, RunOptions};
-use crate::spec::{load_suite, SuiteRef};
+use crate::cli::{ExitCode, SuiteArg, DEFAULT_REPORT_DIR};
+use crate::paths::Paths;
 use crate::store::{diff::diff_runs, Store};
 use anyhow::Result;
 use app::{Action, App};
@@ -24,28 +25,23 @@ use theme::Theme;
 
 const FRAME: Duration = Duration::from_millis(100);
 
-pub fn run(suite: &str) -> Result<i32> {
-    let suite_ref = SuiteRef::parse(suite);
-    let suite = match load_suite(&suite_ref) {
+pub fn run(suite: &SuiteArg, paths: &Paths) -> Result<ExitCode> {
+    let suite = match crate::commands::load_suite_or_explain(suite, "the dashboard did not open") {
         Ok(s) => s,
-        Err(errors) => {
-            eprintln!("{errors}");
-            return Ok(2);
-        }
+        Err(code) => return Ok(code),
     };
-    let home = crate::paths::home();
-    let store = Store::open(&home)?;
+    let store = Store::open(&paths.home)?;
     let mut app = App::new(suite);
     if let Err(e) = load_latest(&mut app, &store) {
         app.message = Some(format!("could not read the last run: {e:#}"));
     }
     let mut term = terminal::enter()?;
-    let result = event_loop(&mut term, app, &store, &home);
+    let result = event_loop(&mut term, app, &store, paths);
     terminal::leave();
     result
 }
 
-fn event_loop(term: &mut terminal::Term, mut app: App, store: &Store, home: &Path) -> Result<i32> {
+fn event_loop(term: &mut terminal::Term, mut app: App, store: &Store, paths: &Paths) -> Result<ExitCode> {
     let theme = Theme::from_env();
     let mut handle: Option<RunHandle> = None;
     loop {
@@ -82,8 +78,8 @@ fn event_loop(term: &mut terminal::Term, mut app: App, store: &Store, home: &Pat
         };
         match app.on_key(ch) {
             Action::None => {}
-            Action::Quit => return Ok(0),
-            Action::Start { only, force } => match run::start(app.suite.clone(), RunOptions { only, force }, home) {
+            Action::Quit => return Ok(ExitCode::Success),
+            Action::Start { only, force } => match run::start(app.suite.clone(), RunOptions { only, force }, paths) {
                 Ok(h) => handle = Some(h),
                 Err(e) => app.message = Some(format!("{e:#}")),
             },
@@ -130,7 +126,6 @@ fn render_report(app: &App, store: &Store) -> Result<(PathBuf, PathBuf)> {
         Some(id) => id.clone(),
         None => store.resolve_run_id("latest")?,
     };
-    let lang = if app.report_lang_fa { Lang::Fa } else { Lang::En };
-    let written = report::render_run(store, &run_id, lang, Path::new("report"))?;
+    let written = report::render_run(store, &run_id, app.report_lang, Path::new(DEFAULT_REPORT_DIR))?;
     Ok((written.markdown, written.html))
 }

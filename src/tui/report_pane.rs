@@ -1,5 +1,7 @@
 //! Render the report of the current (or latest) run and show where it went.
 use super::app::App;
+use crate::cli::DEFAULT_REPORT_DIR;
+use crate::report::Lang;
 use super::theme::Theme;
 use ratatui::layout::Rect;
 use ratatui::text::{Line, Span};
@@ -7,12 +9,15 @@ use ratatui::widgets::{Block, Borders, Paragraph, Wrap};
 use ratatui::Frame;
 
 pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
-    let lang = if app.report_lang_fa { "Persian (fa, right-to-left)" } else { "English (en)" };
+    let lang = match app.report_lang {
+        Lang::Fa => "Persian (fa, right-to-left)",
+        Lang::En => "English (en)",
+    };
     let run = app.run_id.as_deref().unwrap_or("the latest run in the store");
     let mut lines = vec![
         Line::from(vec![Span::styled("run: ", theme.dim()), Span::raw(run.to_string())]),
         Line::from(vec![Span::styled("language: ", theme.dim()), Span::raw(lang), Span::styled("  (l switches)", theme.dim())]),
-        Line::from(vec![Span::styled("output: ", theme.dim()), Span::raw("./report/")]),
+        Line::from(vec![Span::styled("output: ", theme.dim()), Span::raw(format!("./{DEFAULT_REPORT_DIR}/"))]),
         Line::from(""),
         Line::from(Span::styled("g renders report.md and report.html from the stored results.", theme.dim())),
     ];

@@ -3,8 +3,10 @@
 #![allow(dead_code)]
 pub mod python;
 use adaptlab::events::Event;
+use adaptlab::paths::Paths;
 use adaptlab::run::{self, RunOptions, RunOutcome};
-use adaptlab::spec::{parse_suite, Suite};
+use adaptlab::spec::Suite;
+use adaptlab::tasks::parse_suite;
 use std::path::Path;
 
 pub fn tiny_yaml(seed: u64, steps: u32) -> String {
@@ -31,9 +33,10 @@ pub fn tiny_suite(seed: u64, steps: u32) -> Suite {
     parse_suite(&tiny_yaml(seed, steps), "tiny.yaml").expect("the tiny suite is valid")
 }
 
-/// Runs to completion and returns every event with the outcome.
-pub fn run_all(suite: Suite, options: RunOptions, home: &Path) -> (Vec<Event>, RunOutcome) {
-    let handle = run::start(suite, options, home).expect("run starts");
+/// Runs to completion, with the store, caches and hub folder under `root`, and returns
+/// every event with the outcome.
+pub fn run_all(suite: Suite, options: RunOptions, root: &Path) -> (Vec<Event>, RunOutcome) {
+    let handle = run::start(suite, options, &Paths::under(root)).expect("run starts");
     let events: Vec<Event> = handle.events.iter().collect();
     (events, handle.wait().expect("runner finishes"))
 }

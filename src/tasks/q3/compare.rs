@@ -2,12 +2,36 @@
 //! large CLIPs): accuracy side by side, and the per-class F1 change, read from the
 //! results the two models' experiments wrote.
 use crate::results::{ColumnKind, ResultTable};
-use crate::spec::params::ClipCompareParams;
+use super::params::{require_needed, ClipCompareParams};
+use crate::spec::validate::Violations;
+use crate::tasks::registry::Task;
 use super::stored::{column, Stored};
 use crate::tasks::TaskContext;
 use anyhow::Result;
 use serde_json::json;
 use std::collections::BTreeMap;
+
+/// The `clip_compare` kind.
+pub struct ClipCompare;
+
+impl Task for ClipCompare {
+    type Params = ClipCompareParams;
+    const KIND: &'static str = "clip_compare";
+    const QUESTION: Option<u8> = Some(3);
+    const SUMMARY: &'static str = "ConvNeXt-Base vs ConvNeXt-XXLarge side by side";
+    const ANSWERS: &'static [&'static str] = &["q3f"];
+    const CODE_VERSION: u32 = 3;
+
+    fn check(p: &ClipCompareParams, needs: &[String], v: &mut Violations) {
+        for (field, id) in p.named() {
+            require_needed(&field, id, needs, v);
+        }
+    }
+
+    fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
+        run(p, ctx)
+    }
+}
 
 fn f1_by_class(s: &Stored) -> BTreeMap<String, f64> {
     let Some(t) = s.table("per_class") else { return BTreeMap::new() };

@@ -2,6 +2,7 @@
 //! generated demo set (made on first use), or a folder in the same layout.
 use crate::data::stanford_dogs::{Split, StanfordDogs};
 use crate::data::synth_dogs::{write_dataset, DogsLikeSpec};
+use crate::paths::Paths;
 use anyhow::Result;
 use std::path::PathBuf;
 
@@ -11,16 +12,16 @@ pub fn demo_spec() -> DogsLikeSpec {
 }
 
 /// The data set's folder and an id for cache keys.
-pub fn resolve(dataset: &str) -> Result<(PathBuf, String)> {
+pub fn resolve(paths: &Paths, dataset: &str) -> Result<(PathBuf, String)> {
     match dataset {
-        "demo" => Ok((crate::cache::generated_dataset("demo-dogs-v1", "test_list.mat", |dir| write_dataset(dir, &demo_spec()))?, "demo-dogs-v1".into())),
-        "stanford-dogs" => Ok((crate::paths::cache().join("datasets").join("stanford-dogs"), "stanford-dogs".into())),
+        "demo" => Ok((crate::cache::generated_dataset(paths, "demo-dogs-v1", "test_list.mat", |dir| write_dataset(dir, &demo_spec()))?, "demo-dogs-v1".into())),
+        "stanford-dogs" => Ok((paths.dataset("stanford-dogs"), "stanford-dogs".into())),
         path => Ok((PathBuf::from(path), format!("path:{path}"))),
     }
 }
 
-pub fn open(dataset: &str, split: Split) -> Result<(StanfordDogs, String)> {
-    let (root, id) = resolve(dataset)?;
+pub fn open(paths: &Paths, dataset: &str, split: Split) -> Result<(StanfordDogs, String)> {
+    let (root, id) = resolve(paths, dataset)?;
     let data = StanfordDogs::open(&root, split)?;
     Ok((data, format!("{id}:{split:?}")))
 }

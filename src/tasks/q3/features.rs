@@ -2,6 +2,7 @@
 //! file list) and cached, so the template study, the per-class analysis and re-runs
 //! reuse them; and class text embeddings from prompt templates.
 use super::model::LoadedClip;
+use super::params::InferencePrecision;
 use crate::data::clip_preprocess::ClipPreprocess;
 use crate::data::loader::load_images;
 use crate::data::stanford_dogs::Item;
@@ -22,7 +23,7 @@ pub struct ImageFeatures {
     pub skipped: Vec<(String, String)>,
 }
 
-pub fn image_features(model: &LoadedClip, items: &[Item], dataset_id: &str, batch_size: usize, precision: &str, ctx: &TaskContext) -> Result<ImageFeatures> {
+pub fn image_features(model: &LoadedClip, items: &[Item], dataset_id: &str, batch_size: usize, precision: InferencePrecision, ctx: &TaskContext) -> Result<ImageFeatures> {
     let pre = ClipPreprocess::new(model.clip.cfg.vision.image_size as usize);
     let files: Vec<String> = items.iter().map(|i| i.path.display().to_string()).collect();
     let key = crate::cache::key(&json!({
@@ -32,9 +33,9 @@ pub fn image_features(model: &LoadedClip, items: &[Item], dataset_id: &str, batc
         "dataset": dataset_id,
         "transform": {"pipeline": "open_clip-eval", "size": pre.size, "mean": pre.mean, "std": pre.std},
         "files": crate::cache::key(&json!(files)),
-        "precision": precision,
+        "precision": precision.as_str(),
     }));
-    let entry = crate::cache::entry("features", &key);
+    let entry = crate::cache::entry(&ctx.paths().cache, "features", &key);
     if entry.exists() {
         let (tensors, meta) = entry.load()?;
         let get = |n: &str| tensors.iter().find(|(k, _)| k == n).map(|(_, t)| t.shallow_clone()).with_context(|| format!("cached features lack `{n}`"));
@@ -75,8 +76,8 @@ pub fn image_features(model: &LoadedClip, items: &[Item], dataset_id: &str, batc
 }
 
 /// The image tower in the requested precision (reduced precision through autocast on CUDA).
-fn encode_images(clip: &Clip, x: &Tensor, precision: &str, device: tch::Device) -> Tensor {
-    if device.is_cuda() && precision != "fp32" {
+fn encode_images(clip: &Clip, x: &Tensor, precision: InferencePrecision, device: tch::Device) -> Tensor {
+    if device.is_cuda() && precision != InferencePrecision::Fp32 {
         tch::autocast(true, || clip.encode_image(x))
     } else {
         clip.encode_image(x)

@@ -1,5 +1,6 @@
 //! Which CLIP to load: the demo's tiny CLIP (from an experiment this one needs), a local
 //! weights file, or an open_clip pretrained tag found in the Hugging Face hub cache.
+use crate::paths::Paths;
 use crate::nn::clip::{Clip, ClipConfig};
 use crate::nn::weights::{load_strict, read_checkpoint};
 use crate::tasks::TaskContext;
@@ -44,12 +45,12 @@ pub fn load(model: &str, weights: Option<&str>, ctx: &TaskContext) -> Result<Loa
     } else {
         weights.map(PathBuf::from)
     };
-    load_model(model, weights.as_deref(), ctx.device)
+    load_model(model, weights.as_deref(), ctx.paths(), ctx.device)
 }
 
 /// `model` is `NAME:TAG` (weights from the hub cache unless `weights` is given), `NAME`
 /// with `weights`, or `demo` with the demo's weights file (its config sits beside it).
-pub fn load_model(model: &str, weights: Option<&Path>, device: tch::Device) -> Result<LoadedClip> {
+pub fn load_model(model: &str, weights: Option<&Path>, paths: &Paths, device: tch::Device) -> Result<LoadedClip> {
     let (cfg, weights) = if model == "demo" {
         let weights = weights.context("`demo` needs the weights file (clip.safetensors of a clip_pretrain run)")?.to_path_buf();
         let config = weights.with_file_name(DEMO_CONFIG);
@@ -62,8 +63,8 @@ pub fn load_model(model: &str, weights: Option<&Path>, device: tch::Device) -> R
             Some(file) => file.to_path_buf(),
             None => {
                 let repo = hub_repo(name, tag).with_context(|| format!("no known hub repository for `{name}:{tag}`; give a weights file"))?;
-                let hub = crate::paths::hf_hub_cache();
-                match find_in_hub_cache(&hub, repo) {
+                let hub = &paths.hub;
+                match find_in_hub_cache(hub, repo) {
                     Some(p) => p,
                     None => bail!(
                         "the weights of {name}:{tag} are not in the Hugging Face cache {} (repository {repo}); \
@@ -80,6 +81,6 @@ pub fn load_model(model: &str, weights: Option<&Path>, device: tch::Device) -> R
     let tensors = read_checkpoint(&weights)?;
     load_strict(&mut vs, tensors, &weights.display().to_string())?;
     vs.freeze();
-    let weights_sha = crate::cache::file_sha256(&weights)?;
+    let weights_sha = crate::cache::file_sha256(&paths.cache, &weights)?;
     Ok(LoadedClip { id: format!("{}@{}", cfg.name, &weights_sha[..16]), clip, vs, weights_sha })
 }

@@ -7,11 +7,28 @@ use super::features::{class_embeddings, image_features, similarities};
 use super::{dataset, model};
 use crate::data::stanford_dogs::{hold_out, Class, Split};
 use crate::results::{ColumnKind, ResultTable};
-use crate::spec::params::ClipEvalParams;
+use super::params::PerClassParams;
+use crate::tasks::registry::Task;
 use crate::tasks::TaskContext;
 use anyhow::Result;
 use serde_json::json;
 use tch::Tensor;
+
+/// The `clip_per_class` kind.
+pub struct ClipPerClass;
+
+impl Task for ClipPerClass {
+    type Params = PerClassParams;
+    const KIND: &'static str = "clip_per_class";
+    const QUESTION: Option<u8> = Some(3);
+    const SUMMARY: &'static str = "per-class metrics and worst-class prompt search";
+    const ANSWERS: &'static [&'static str] = &["q3c"];
+    const CODE_VERSION: u32 = 1;
+
+    fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
+        run(p, ctx)
+    }
+}
 
 const SEARCH_TEMPLATES: [&str; 4] = ["a photo of a {}.", "a photo of a {}, a type of dog.", "a close-up photo of a {}.", "a photo of the {}, a breed of dog."];
 
@@ -25,13 +42,13 @@ fn name_variants(class: &Class) -> Vec<String> {
     names
 }
 
-pub fn run(p: &ClipEvalParams, ctx: &TaskContext) -> Result<()> {
+pub fn run(p: &PerClassParams, ctx: &TaskContext) -> Result<()> {
     let model = ctx.stage("load model", || model::load(&p.model, p.weights.as_deref(), ctx))?;
-    let (test, test_id) = ctx.stage("open data set", || dataset::open(&p.dataset, p.split))?;
-    let (train, train_id) = dataset::open(&p.dataset, Split::Train)?;
+    let (test, test_id) = ctx.stage("open data set", || dataset::open(ctx.paths(), &p.dataset, p.split))?;
+    let (train, train_id) = dataset::open(ctx.paths(), &p.dataset, Split::Train)?;
     let names = test.names(p.class_names);
     let n_classes = names.len();
-    let test_feats = ctx.stage("test image features", || image_features(&model, &test.items, &test_id, p.batch_size as usize, &p.precision, ctx))?;
+    let test_feats = ctx.stage("test image features", || image_features(&model, &test.items, &test_id, p.batch_size as usize, p.precision, ctx))?;
     let base = ctx.stage("text embeddings", || Ok(class_embeddings(&model.clip, &names, std::slice::from_ref(&p.template), ctx.device)))?;
     let before = evaluate(&similarities(&test_feats.features, &base), &test_feats.labels, n_classes);
     ctx.table(per_class_table(&before, &names));
@@ -60,7 +77,7 @@ pub fn run(p: &ClipEvalParams, ctx: &TaskContext) -> Result<()> {
     }
 
     // Prompt search on held-out TRAIN images only.
-    let train_feats = ctx.stage("train image features", || image_features(&model, &train.items, &train_id, p.batch_size as usize, &p.precision, ctx))?;
+    let train_feats = ctx.stage("train image features", || image_features(&model, &train.items, &train_id, p.batch_size as usize, p.precision, ctx))?;
     let (_, held) = hold_out(&train.items, p.holdout, ctx.seed);
     let held_paths: std::collections::HashSet<&std::path::Path> = held.iter().map(|i| i.path.as_path()).collect();
     let keep: Vec<i64> = train_feats.rows.iter().enumerate().filter(|(_, &r)| held_paths.contains(train.items[r as usize].path.as_path())).map(|(i, _)| i as i64).collect();

@@ -9,12 +9,29 @@ use crate::data::synth_dogs::{self, COLOURS, SHAPES};
 use crate::nn::clip::{normalize, Clip, ClipConfig};
 use crate::nn::clip_text::TextConfig;
 use crate::nn::convnext::ConvNextConfig;
-use crate::spec::params::ClipPretrainParams;
+use super::params::{ClipPretrainParams, DemoClipSize};
+use crate::tasks::registry::Task;
 use crate::tasks::TaskContext;
 use crate::tokenize::ClipTokenizer;
 use anyhow::Result;
 use tch::nn::{self, OptimizerConfig};
 use tch::{Kind, Tensor};
+
+/// The `clip_pretrain` kind.
+pub struct ClipPretrain;
+
+impl Task for ClipPretrain {
+    type Params = ClipPretrainParams;
+    const KIND: &'static str = "clip_pretrain";
+    const QUESTION: Option<u8> = Some(3);
+    const SUMMARY: &'static str = "demo: a tiny CLIP trained on generated captioned images";
+    const ANSWERS: &'static [&'static str] = &[];
+    const CODE_VERSION: u32 = 1;
+
+    fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
+        run(p, ctx)
+    }
+}
 
 /// Caption patterns the model is trained on; `{c}` colour, `{s}` shape. The template
 /// study then measures how prompts outside this set fare.
@@ -22,14 +39,14 @@ const CAPTIONS: [&str; 6] = ["a {c} {s}", "a photo of a {c} {s}.", "a {s} that i
 
 pub fn tiny_config(p: &ClipPretrainParams) -> ClipConfig {
     let embed = p.embed_dim as i64;
-    let large = p.size == "large";
+    let large = p.size == DemoClipSize::Large;
     let (depths, dims, width, layers) = if large {
         (vec![2, 2, 3, 2], vec![32, 64, 128, 256], 128, 3)
     } else {
         (vec![1, 1, 2, 1], vec![16, 32, 64, 128], 64, 2)
     };
     ClipConfig {
-        name: format!("demo_{}_convnext", p.size),
+        name: format!("demo_{}_convnext", p.size.as_str()),
         vision: ConvNextConfig { depths, dims, ln_eps: 1e-6, embed_dim: embed, image_size: p.image_size as i64 },
         text: TextConfig { context_length: 77, vocab_size: 49408, width, heads: 4, layers, embed_dim: embed },
     }

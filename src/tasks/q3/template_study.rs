@@ -7,10 +7,27 @@ use super::templates::{OPENAI_IMAGENET, SIMPLE_IMAGENET};
 use super::{dataset, model};
 use crate::data::stanford_dogs::ClassNames;
 use crate::results::{ColumnKind, ResultTable};
-use crate::spec::params::ClipEvalParams;
+use super::params::TemplatesParams;
+use crate::tasks::registry::Task;
 use crate::tasks::TaskContext;
 use anyhow::Result;
 use serde_json::json;
+
+/// The `clip_templates` kind.
+pub struct ClipTemplates;
+
+impl Task for ClipTemplates {
+    type Params = TemplatesParams;
+    const KIND: &'static str = "clip_templates";
+    const QUESTION: Option<u8> = Some(3);
+    const SUMMARY: &'static str = "prompt-template study";
+    const ANSWERS: &'static [&'static str] = &["q3b"];
+    const CODE_VERSION: u32 = 1;
+
+    fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
+        run(p, ctx)
+    }
+}
 
 /// The built-in study: (template, kind).
 pub const STUDY: [(&str, &str); 9] = [
@@ -25,10 +42,10 @@ pub const STUDY: [(&str, &str); 9] = [
     ("a photo of a {}, a breed known for its size and shape.", "descriptive"),
 ];
 
-pub fn run(p: &ClipEvalParams, ctx: &TaskContext) -> Result<()> {
+pub fn run(p: &TemplatesParams, ctx: &TaskContext) -> Result<()> {
     let model = ctx.stage("load model", || model::load(&p.model, p.weights.as_deref(), ctx))?;
-    let (data, dataset_id) = ctx.stage("open data set", || dataset::open(&p.dataset, p.split))?;
-    let feats = ctx.stage("image features", || image_features(&model, &data.items, &dataset_id, p.batch_size as usize, &p.precision, ctx))?;
+    let (data, dataset_id) = ctx.stage("open data set", || dataset::open(ctx.paths(), &p.dataset, p.split))?;
+    let feats = ctx.stage("image features", || image_features(&model, &data.items, &dataset_id, p.batch_size as usize, p.precision, ctx))?;
     let singles: Vec<(String, String)> = if p.templates.is_empty() {
         STUDY.iter().map(|(t, k)| (t.to_string(), k.to_string())).collect()
     } else {

@@ -4,17 +4,34 @@ use super::eval::{evaluate, per_class_table};
 use super::features::{class_embeddings, image_features, similarities};
 use super::{dataset, model};
 use crate::results::{ColumnKind, ResultTable};
-use crate::spec::params::ClipEvalParams;
+use super::params::ZeroShotParams;
+use crate::tasks::registry::Task;
 use crate::tasks::TaskContext;
 use anyhow::Result;
 use serde_json::json;
 
-pub fn run(p: &ClipEvalParams, ctx: &TaskContext) -> Result<()> {
+/// The `clip_zero_shot` kind.
+pub struct ClipZeroShot;
+
+impl Task for ClipZeroShot {
+    type Params = ZeroShotParams;
+    const KIND: &'static str = "clip_zero_shot";
+    const QUESTION: Option<u8> = Some(3);
+    const SUMMARY: &'static str = "CLIP zero-shot accuracy on Stanford Dogs";
+    const ANSWERS: &'static [&'static str] = &["q3a"];
+    const CODE_VERSION: u32 = 1;
+
+    fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
+        run(p, ctx)
+    }
+}
+
+pub fn run(p: &ZeroShotParams, ctx: &TaskContext) -> Result<()> {
     let model = ctx.stage("load model", || model::load(&p.model, p.weights.as_deref(), ctx))?;
-    let (data, dataset_id) = ctx.stage("open data set", || dataset::open(&p.dataset, p.split))?;
+    let (data, dataset_id) = ctx.stage("open data set", || dataset::open(ctx.paths(), &p.dataset, p.split))?;
     let names = data.names(p.class_names);
     ctx.log(format!("{} images of {} classes ({:?} split), model {}", data.items.len(), names.len(), p.split, model.id));
-    let feats = ctx.stage("image features", || image_features(&model, &data.items, &dataset_id, p.batch_size as usize, &p.precision, ctx))?;
+    let feats = ctx.stage("image features", || image_features(&model, &data.items, &dataset_id, p.batch_size as usize, p.precision, ctx))?;
     let classes = ctx.stage("text embeddings", || Ok(class_embeddings(&model.clip, &names, std::slice::from_ref(&p.template), ctx.device)))?;
     // The demo's models are told apart by their architecture name.
     let model_name = if p.model == "demo" { model.clip.cfg.name.clone() } else { p.model.clone() };

@@ -1,5 +1,6 @@
 //! Which Food-101 a Q5 experiment reads: the fetched data set, the generated demo set
 //! (made on first use), or a folder in either layout; and the train/eval split.
+use crate::paths::Paths;
 use crate::data::food101::{subset_split, Example, Food101};
 use crate::data::loader::ImageRef;
 use crate::data::synth_food::{write_dataset, FoodLikeSpec};
@@ -13,17 +14,17 @@ pub fn demo_spec() -> FoodLikeSpec {
 
 const DEMO_DIR: &str = "demo-food-v1";
 
-pub fn resolve(dataset: &str) -> Result<PathBuf> {
+pub fn resolve(paths: &Paths, dataset: &str) -> Result<PathBuf> {
     match dataset {
-        "demo" => crate::cache::generated_dataset(DEMO_DIR, "food-101/meta/test.txt", |dir| write_dataset(dir, &demo_spec())),
+        "demo" => crate::cache::generated_dataset(paths, DEMO_DIR, "food-101/meta/test.txt", |dir| write_dataset(dir, &demo_spec())),
         // The official archive unpacked by `fetch food101 --source official`, else the
         // hub's parquet files in the hub cache.
         "food101" => {
-            let official = crate::paths::cache().join("datasets").join("food101");
+            let official = paths.dataset("food101");
             if official.is_dir() {
                 return Ok(official);
             }
-            crate::hub::food::cached_snapshot(&crate::paths::hf_hub_cache())
+            crate::hub::food::cached_snapshot(&paths.hub)
                 .with_context(|| format!("Food-101 is not in {} nor in the hub cache; run `adaptlab fetch food101`", official.display()))
         }
         path => Ok(PathBuf::from(path)),
@@ -39,8 +40,8 @@ pub struct Splits {
     pub eval_name: String,
 }
 
-pub fn open(dataset: &str, subset: u32, validation: f64, seed: u64) -> Result<Splits> {
-    let data = Food101::open(&resolve(dataset)?)?;
+pub fn open(paths: &Paths, dataset: &str, subset: u32, validation: f64, seed: u64) -> Result<Splits> {
+    let data = Food101::open(&resolve(paths, dataset)?)?;
     let pairs = |v: Vec<Example>| v.into_iter().map(|e| (e.image, e.label)).collect::<Vec<_>>();
     let (train, eval, eval_name) = if subset == 0 {
         (pairs(data.train.clone()), pairs(data.test.clone()), "test split".to_string())

@@ -7,7 +7,7 @@ use crate::hub::hf;
 use crate::nn::lora::LoraConfig;
 use crate::nn::vit::{classification_keys, Stores, Vit, VitConfig};
 use crate::nn::weights::{load_strict, read_checkpoint, sorted_variables};
-use crate::spec::vit_params::LoraParams;
+use super::params::LoraParams;
 use crate::tasks::TaskContext;
 use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
@@ -36,13 +36,12 @@ pub fn from_folder(dir: &Path, name: &str) -> Result<BaseModel> {
 }
 
 /// Downloads (or finds in the hub cache) `repo`'s config and weights.
-pub fn from_hub(repo: &str, revision: &str) -> Result<BaseModel> {
-    let cache = crate::paths::hf_hub_cache();
+pub fn from_hub(cache: &Path, repo: &str, revision: &str) -> Result<BaseModel> {
     let progress = Progress { report: &|_, _| {} };
     let offline = hf::offline();
-    let config = hf::fetch(&hf::endpoint(), &cache, repo, revision, "config.json", offline, &progress)?;
-    let weights = hf::fetch(&hf::endpoint(), &cache, repo, revision, "model.safetensors", offline, &progress)
-        .or_else(|first| hf::fetch(&hf::endpoint(), &cache, repo, revision, "pytorch_model.bin", offline, &progress).map_err(|_| first))?;
+    let config = hf::fetch(&hf::endpoint(), cache, repo, revision, "config.json", offline, &progress)?;
+    let weights = hf::fetch(&hf::endpoint(), cache, repo, revision, "model.safetensors", offline, &progress)
+        .or_else(|first| hf::fetch(&hf::endpoint(), cache, repo, revision, "pytorch_model.bin", offline, &progress).map_err(|_| first))?;
     let dir = config.parent().context("snapshot folder")?;
     let mut base = from_folder(dir, repo)?;
     base.weights = weights;
@@ -59,11 +58,12 @@ pub fn resolve(model: &str, weights: Option<&str>, revision: &str, ctx: &TaskCon
     }
     match weights {
         Some(dir) => from_folder(Path::new(dir), model),
-        None => from_hub(model, revision),
+        None => from_hub(&ctx.paths().hub, model, revision),
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
 pub enum Method {
     Lora,
     Full,
@@ -71,14 +71,6 @@ pub enum Method {
 }
 
 impl Method {
-    pub fn parse(name: &str) -> Option<Self> {
-        match name {
-            "lora" => Some(Method::Lora),
-            "full" => Some(Method::Full),
-            "probe" => Some(Method::Probe),
-            _ => None,
-        }
-    }
 
     pub fn key(self) -> &'static str {
         match self {

@@ -5,7 +5,8 @@
 use super::model::DEMO_DIR;
 use crate::data::synth;
 use crate::nn::vit::{Stores, Vit, VitConfig};
-use crate::spec::vit_params::VitPretrainParams;
+use super::params::VitPretrainParams;
+use crate::tasks::registry::Task;
 use crate::tasks::TaskContext;
 use anyhow::Result;
 use tch::nn::{self, OptimizerConfig};
@@ -25,6 +26,21 @@ pub fn demo_config(p: &VitPretrainParams) -> VitConfig {
 
 const POOL: usize = 4096;
 const CLASSES: usize = 8;
+
+/// The `vit_pretrain` kind (demo only).
+pub struct VitPretrain;
+
+impl Task for VitPretrain {
+    type Params = VitPretrainParams;
+    const KIND: &'static str = "vit_pretrain";
+    const QUESTION: Option<u8> = Some(5);
+    const SUMMARY: &'static str = "demo: a tiny ViT pre-trained on generated shapes";
+    const CODE_VERSION: u32 = 1;
+
+    fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
+        run(p, ctx)
+    }
+}
 
 pub fn run(p: &VitPretrainParams, ctx: &TaskContext) -> Result<()> {
     let cfg = demo_config(p);

@@ -6,12 +6,33 @@ use super::fit::predict;
 use super::methods::Method;
 use super::{prepare, study};
 use crate::nn::class_head::CosineHead;
-use crate::spec::params::{ClipAdaptParams, CLASS_EMBEDDING_METHODS};
+use crate::tasks::q3::params::{ClassEmbeddingMethod, ClassEmbeddingParams};
+use crate::tasks::registry::Task;
 use crate::tasks::TaskContext;
 use anyhow::Result;
 use tch::nn::VarStore;
 
-pub fn run(p: &ClipAdaptParams, ctx: &TaskContext) -> Result<()> {
+/// The `clip_class_embedding` kind.
+pub struct ClipClassEmbedding;
+
+impl Task for ClipClassEmbedding {
+    type Params = ClassEmbeddingParams;
+    const KIND: &'static str = "clip_class_embedding";
+    const QUESTION: Option<u8> = Some(3);
+    const SUMMARY: &'static str = "a trainable embedding per class";
+    const ANSWERS: &'static [&'static str] = &["q3d"];
+    const CODE_VERSION: u32 = 1;
+
+    fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
+        run(p, ctx)
+    }
+}
+
+/// (d)'s methods, in the order they run and are reported.
+const OWN_METHODS: [ClassEmbeddingMethod; 3] = [ClassEmbeddingMethod::TextInit, ClassEmbeddingMethod::RandomInit, ClassEmbeddingMethod::Coop];
+
+pub fn run(params: &ClassEmbeddingParams, ctx: &TaskContext) -> Result<()> {
+    let p = &params.settings();
     let prep = prepare(p, ctx)?;
     // Before any training the text-initialised head must be zero-shot CLIP itself.
     let agreement = {
@@ -25,7 +46,7 @@ pub fn run(p: &ClipAdaptParams, ctx: &TaskContext) -> Result<()> {
     if agreement < 1.0 {
         ctx.warn(format!("the text-initialised head agrees with zero-shot on only {:.3}% of test images before training", agreement * 100.0));
     }
-    let methods = study::selected(p, &CLASS_EMBEDDING_METHODS);
+    let methods = study::selected(&params.methods, &OWN_METHODS);
     let s = study::run(&prep, p, &methods, ctx)?;
 
     if s.runs.iter().any(|r| r.method == Method::Coop) {

@@ -4,7 +4,7 @@
 //! decay chosen on validation too. The test split is never seen here.
 use crate::data::rng::SplitMix64;
 use crate::nn::class_head::FeatureClassifier;
-use crate::spec::params::FitParams;
+use crate::tasks::q3::params::{FitParams, Optimizer};
 use anyhow::Result;
 use std::collections::HashMap;
 use std::time::Instant;
@@ -85,9 +85,9 @@ pub fn fit(model: &dyn FeatureClassifier, vs: &VarStore, train: Labelled, val: L
     let steps_per_epoch = n.div_ceil(batch) as u64;
     let total = (params.epochs as u64 * steps_per_epoch).max(params.min_steps as u64).max(1);
     let eval_every = (total / 10).max(1);
-    let mut opt = match params.optimizer.as_str() {
-        "sgd" => nn::Sgd { momentum: 0.9, wd: setting.weight_decay, ..Default::default() }.build(vs, setting.lr)?,
-        _ => nn::AdamW { wd: setting.weight_decay, ..Default::default() }.build(vs, setting.lr)?,
+    let mut opt = match params.optimizer {
+        Optimizer::Sgd => nn::Sgd { momentum: 0.9, wd: setting.weight_decay, ..Default::default() }.build(vs, setting.lr)?,
+        Optimizer::Adamw => nn::AdamW { wd: setting.weight_decay, ..Default::default() }.build(vs, setting.lr)?,
     };
     let mut rng = SplitMix64::new(seed);
     let mut order: Vec<i64> = (0..n as i64).collect();

@@ -5,15 +5,43 @@ use super::few_shot::{self, first_meeting};
 use super::methods::Method;
 use super::{prepare, study};
 use crate::results::ResultTable;
-use crate::spec::params::{ClipAdaptParams, LINEAR_PROBE_METHODS};
+use super::super::params::{require_needed, LinearProbeParams, ProbeMethod};
+use crate::spec::validate::Violations;
+use crate::tasks::registry::Task;
 use crate::tasks::q3::stored::Stored;
 use crate::tasks::TaskContext;
 use anyhow::{Context, Result};
 use serde_json::Value;
 
-pub fn run(p: &ClipAdaptParams, ctx: &TaskContext) -> Result<()> {
+/// The `clip_linear_probe` kind.
+pub struct ClipLinearProbe;
+
+impl Task for ClipLinearProbe {
+    type Params = LinearProbeParams;
+    const KIND: &'static str = "clip_linear_probe";
+    const QUESTION: Option<u8> = Some(3);
+    const SUMMARY: &'static str = "linear probe on the frozen image encoder";
+    const ANSWERS: &'static [&'static str] = &["q3e"];
+    const CODE_VERSION: u32 = 1;
+
+    fn check(p: &LinearProbeParams, needs: &[String], v: &mut Violations) {
+        if let Some(id) = &p.class_embedding {
+            require_needed("class_embedding", id, needs, v);
+        }
+    }
+
+    fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
+        run(p, ctx)
+    }
+}
+
+/// (e)'s methods, in the order they run and are reported.
+const OWN_METHODS: [ProbeMethod; 2] = [ProbeMethod::Probe, ProbeMethod::Lbfgs];
+
+pub fn run(params: &LinearProbeParams, ctx: &TaskContext) -> Result<()> {
+    let p = &params.settings();
     let prep = prepare(p, ctx)?;
-    let methods = study::selected(p, &LINEAR_PROBE_METHODS);
+    let methods = study::selected(&params.methods, &OWN_METHODS);
     let s = study::run(&prep, p, &methods, ctx)?;
     let run_of = |m: Method| s.runs.iter().find(|r| r.method == m);
     if let (Some(probe), Some(lbfgs)) = (run_of(Method::Probe), run_of(Method::Lbfgs)) {
@@ -24,7 +52,7 @@ pub fn run(p: &ClipAdaptParams, ctx: &TaskContext) -> Result<()> {
         let matched = probe.points.iter().find(|pt| pt.mean >= s.zero_shot.top1).map(|pt| pt.shots.clone());
         ctx.value("probe_matches_zero_shot_at", matched.map_or(Value::Null, Value::from));
     }
-    let Some(other) = &p.class_embedding else { return Ok(()) };
+    let Some(other) = &params.class_embedding else { return Ok(()) };
     let stored = Stored::read(ctx, other)?;
     anyhow::ensure!(
         stored.value("model").as_str() == Some(prep.model_name.as_str()),

@@ -7,7 +7,7 @@ use crate::nn::clip::{normalize, Clip};
 use crate::nn::coop::{ClassPrompts, ContextInit};
 use crate::nn::lbfgs::LbfgsOptions;
 use crate::nn::logistic::LogisticRegression;
-use crate::spec::params::{ClipAdaptParams, CoopParams, FitParams};
+use crate::tasks::q3::params::{AdaptSettings, ClassEmbeddingMethod, CoopParams, FitParams, ProbeMethod};
 use crate::tasks::q3::eval::{evaluate, Evaluation};
 use crate::tokenize::ClipTokenizer;
 use anyhow::Result;
@@ -54,6 +54,25 @@ impl Method {
 
     pub fn from_key(key: &str) -> Option<Method> {
         Method::ALL.into_iter().find(|m| m.key() == key)
+    }
+}
+
+impl From<ClassEmbeddingMethod> for Method {
+    fn from(m: ClassEmbeddingMethod) -> Method {
+        match m {
+            ClassEmbeddingMethod::TextInit => Method::TextInit,
+            ClassEmbeddingMethod::RandomInit => Method::RandomInit,
+            ClassEmbeddingMethod::Coop => Method::Coop,
+        }
+    }
+}
+
+impl From<ProbeMethod> for Method {
+    fn from(m: ProbeMethod) -> Method {
+        match m {
+            ProbeMethod::Probe => Method::Probe,
+            ProbeMethod::Lbfgs => Method::Lbfgs,
+        }
     }
 }
 
@@ -141,7 +160,7 @@ fn by_gradient<M: FeatureClassifier>(method: Method, prep: &Prepared, build: &dy
 
 /// The L-BFGS reference over its C grid (ascending, each fit warm-started from the
 /// previous one), the pick scored on test.
-fn by_lbfgs(prep: &Prepared, p: &ClipAdaptParams, train: Labelled, val: Labelled, tick: &mut dyn FnMut(u64, u64) -> Result<()>) -> Result<MethodRun> {
+fn by_lbfgs(prep: &Prepared, p: &AdaptSettings, train: Labelled, val: Labelled, tick: &mut dyn FnMut(u64, u64) -> Result<()>) -> Result<MethodRun> {
     let started = Instant::now();
     let x = normalize(train.features);
     let mut cs = p.lbfgs.cs.clone();
@@ -174,7 +193,7 @@ fn by_lbfgs(prep: &Prepared, p: &ClipAdaptParams, train: Labelled, val: Labelled
 }
 
 /// Trains `method` on the training rows `subset` (all when None) with `seed`.
-pub fn run(method: Method, prep: &Prepared, p: &ClipAdaptParams, subset: Option<&[usize]>, seed: u64, device: tch::Device, tick: &mut dyn FnMut(u64, u64) -> Result<()>) -> Result<MethodRun> {
+pub fn run(method: Method, prep: &Prepared, p: &AdaptSettings, subset: Option<&[usize]>, seed: u64, device: tch::Device, tick: &mut dyn FnMut(u64, u64) -> Result<()>) -> Result<MethodRun> {
     let (features, labels) = match subset {
         Some(rows) => {
             let index = Tensor::from_slice(&rows.iter().map(|&r| r as i64).collect::<Vec<_>>()).to_device(device);

@@ -14,7 +14,7 @@ use super::model::LoadedClip;
 use super::{dataset, model};
 use crate::data::split::per_class_holdout;
 use crate::data::stanford_dogs::Split;
-use crate::spec::params::ClipAdaptParams;
+use crate::tasks::q3::params::AdaptSettings;
 use crate::tasks::TaskContext;
 use anyhow::Result;
 use tch::Tensor;
@@ -54,15 +54,15 @@ impl Prepared {
     }
 }
 
-pub fn prepare(p: &ClipAdaptParams, ctx: &TaskContext) -> Result<Prepared> {
+pub fn prepare(p: &AdaptSettings, ctx: &TaskContext) -> Result<Prepared> {
     let model = ctx.stage("load model", || model::load(&p.model, p.weights.as_deref(), ctx))?;
-    let (train, train_id) = ctx.stage("open data set", || dataset::open(&p.dataset, Split::Train))?;
-    let (test, test_id) = dataset::open(&p.dataset, Split::Test)?;
+    let (train, train_id) = ctx.stage("open data set", || dataset::open(ctx.paths(), &p.dataset, Split::Train))?;
+    let (test, test_id) = dataset::open(ctx.paths(), &p.dataset, Split::Test)?;
     anyhow::ensure!(train.classes.len() == test.classes.len(), "the train and test splits list different classes");
     let names = test.names(p.class_names);
     let batch = p.batch_size as usize;
-    let train_feats = ctx.stage("train image features", || image_features(&model, &train.items, &train_id, batch, &p.precision, ctx))?;
-    let test_feats = ctx.stage("test image features", || image_features(&model, &test.items, &test_id, batch, &p.precision, ctx))?;
+    let train_feats = ctx.stage("train image features", || image_features(&model, &train.items, &train_id, batch, p.precision, ctx))?;
+    let test_feats = ctx.stage("test image features", || image_features(&model, &test.items, &test_id, batch, p.precision, ctx))?;
     let zero_shot = ctx.stage("text embeddings", || Ok(class_embeddings(&model.clip, &names, std::slice::from_ref(&p.template), ctx.device)))?;
     let labels: Vec<usize> = train_feats.labels.iter().map(|&l| l as usize).collect();
     let (kept, held) = per_class_holdout(&labels, p.validation, ctx.seed);

@@ -5,7 +5,7 @@ use super::methods::{self, Method, MethodRun};
 use super::Prepared;
 use crate::data::split::few_shot as sample_shots;
 use crate::results::{ColumnKind, ResultTable};
-use crate::spec::params::ClipAdaptParams;
+use crate::tasks::q3::params::AdaptSettings;
 use crate::tasks::q3::eval::Evaluation;
 use crate::tasks::TaskContext;
 use anyhow::Result;
@@ -17,9 +17,10 @@ pub struct Study {
     pub curves: Vec<Curve>,
 }
 
-/// The methods a task runs: those named in `methods`, in the task's order, or all of them.
-pub fn selected(p: &ClipAdaptParams, own: &[&str]) -> Vec<Method> {
-    own.iter().filter(|k| p.methods.is_empty() || p.methods.iter().any(|m| m == *k)).filter_map(|k| Method::from_key(k)).collect()
+/// The methods a task runs: those named in `chosen`, in the task's order (`own`), or all
+/// of its own when none is named.
+pub fn selected<M: Copy + PartialEq + Into<Method>>(chosen: &[M], own: &[M]) -> Vec<Method> {
+    own.iter().filter(|m| chosen.is_empty() || chosen.contains(m)).map(|&m| m.into()).collect()
 }
 
 pub fn methods_table(zero_shot: &Evaluation, runs: &[MethodRun]) -> ResultTable {
@@ -50,7 +51,7 @@ fn grid_table(runs: &[MethodRun]) -> ResultTable {
     t
 }
 
-pub fn run(prep: &Prepared, p: &ClipAdaptParams, methods: &[Method], ctx: &TaskContext) -> Result<Study> {
+pub fn run(prep: &Prepared, p: &AdaptSettings, methods: &[Method], ctx: &TaskContext) -> Result<Study> {
     let zero_shot = prep.zero_shot_evaluation();
     ctx.value("zero_shot_top1", zero_shot.top1);
     let mut runs = Vec::new();
@@ -106,7 +107,7 @@ fn report_run(run: &MethodRun, ctx: &TaskContext) {
 
 /// Every method at each number of shots with `few_shot_seeds` seeds, and on the full
 /// training part (the full-data run is the first seed there).
-fn few_shot_study(prep: &Prepared, p: &ClipAdaptParams, full: &[MethodRun], ctx: &TaskContext) -> Result<Vec<Curve>> {
+fn few_shot_study(prep: &Prepared, p: &AdaptSettings, full: &[MethodRun], ctx: &TaskContext) -> Result<Vec<Curve>> {
     let labels: Vec<usize> = prep.train_labels.iter().map(|&l| l as usize).collect();
     let mut shots: Vec<u32> = p.shots.clone();
     shots.sort_unstable();

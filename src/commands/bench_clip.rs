@@ -1,5 +1,6 @@
 //! `adaptlab bench clip`: adaptlab against open_clip in one invocation, on the same
 //! random-weight model and the same generated JPEGs; prints the ratios.
+use crate::cli::{ClipBenchArgs, ExitCode};
 use crate::data::clip_preprocess::ClipPreprocess;
 use crate::data::image::decode_file;
 use crate::data::loader::load_images;
@@ -13,14 +14,6 @@ use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-pub struct BenchArgs {
-    pub model: String,
-    pub images: usize,
-    pub batch: usize,
-    pub classes: usize,
-    pub rounds: usize,
-    pub python: PathBuf,
-}
 
 /// Photograph-sized JPEGs (random 320–640 px sides) of generated scenes, baseline-coded at
 /// quality 90 as cameras and the data sets' own files are (mozjpeg's default would be
@@ -47,7 +40,7 @@ pub(crate) fn write_images(dir: &Path, n: usize) -> Result<Vec<PathBuf>> {
         .collect()
 }
 
-pub fn clip(a: &BenchArgs) -> Result<i32> {
+pub fn clip(a: &ClipBenchArgs) -> Result<ExitCode> {
     let cfg = ClipConfig::preset(&a.model).with_context(|| format!("unknown model {}", a.model))?;
     let dir = tempfile::tempdir()?;
     eprintln!("writing {} JPEGs and a random-weight {} ...", a.images, a.model);
@@ -63,7 +56,7 @@ pub fn clip(a: &BenchArgs) -> Result<i32> {
     eprintln!("starting open_clip on the same weights and images ...");
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("python/bench_clip.py");
     let args = [a.model.clone(), path_arg(&weights), path_arg(dir.path()), a.batch.to_string(), threads.to_string(), a.classes.to_string()];
-    let mut peer = PythonPeer::start(&a.python, &script, &args)?;
+    let mut peer = PythonPeer::start(&a.python.python, &script, &args)?;
 
     // Each round measures both sides back to back; the medians are reported.
     let rounds = a.rounds.max(1);
@@ -114,7 +107,7 @@ pub fn clip(a: &BenchArgs) -> Result<i32> {
     println!("{} random-weight, {} generated baseline JPEGs (320–640 px), {} classes", a.model, paths.len(), a.classes);
     println!("medians of {rounds} rounds, each measuring both sides back to back; ratio = median of the rounds' ratios");
     println!("{t}");
-    Ok(0)
+    Ok(ExitCode::Success)
 }
 
 fn path_arg(p: &Path) -> String {

@@ -1,6 +1,7 @@
-//! Params of the Q5 tasks: `vit_pretrain` (the demo's tiny ViT) and `vit_lora`.
-use super::params::{Validate, Violations};
+//! Params of the Q5 kinds: `vit_pretrain` (the demo's tiny ViT) and `vit_lora`.
+use super::model::Method;
 use crate::data::vit_transform::EvalResize;
+use crate::spec::validate::{Validate, Violations};
 use crate::train::classifier::Precision;
 use serde::{Deserialize, Serialize};
 
@@ -105,8 +106,6 @@ impl Default for VitTrainParams {
     }
 }
 
-pub const VIT_METHODS: [&str; 3] = ["lora", "full", "probe"];
-
 /// `vit_lora`: ViT + LoRA on Food-101, with full fine-tuning and a linear probe for
 /// comparison, then a prediction on a new image.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -126,7 +125,7 @@ pub struct VitLoraParams {
     /// Fraction of the subset held out for evaluation.
     pub validation: f64,
     /// Which of `lora`, `full`, `probe` run; the first is the one the report leads with.
-    pub methods: Vec<String>,
+    pub methods: Vec<Method>,
     pub lora: LoraParams,
     pub train: VitTrainParams,
     pub eval_resize: EvalResize,
@@ -144,7 +143,7 @@ impl Default for VitLoraParams {
             dataset: "food101".into(),
             subset: 5000,
             validation: 0.1,
-            methods: VIT_METHODS.iter().map(|s| s.to_string()).collect(),
+            methods: vec![Method::Lora, Method::Full, Method::Probe],
             lora: LoraParams::default(),
             train: VitTrainParams::default(),
             eval_resize: EvalResize::ResizeCenterCrop,
@@ -157,12 +156,7 @@ impl Default for VitLoraParams {
 impl Validate for VitLoraParams {
     fn validate(&self, v: &mut Violations) {
         if self.methods.is_empty() {
-            v.push("methods", "no method selected", Some(format!("list some of {}", VIT_METHODS.join(", "))));
-        }
-        for m in &self.methods {
-            if !VIT_METHODS.contains(&m.as_str()) {
-                v.push("methods", format!("`{m}` is not a method"), Some(format!("use {}", VIT_METHODS.join(", "))));
-            }
+            v.push("methods", "no method selected", Some("list some of lora, full, probe".into()));
         }
         v.positive("validation", self.validation, 0.9);
         v.range("lora.r", self.lora.r, 1, 4096);
@@ -170,7 +164,7 @@ impl Validate for VitLoraParams {
         if !(0.0..1.0).contains(&self.lora.lora_dropout) {
             v.push("lora.lora_dropout", format!("{} is not in [0, 1)", self.lora.lora_dropout), None);
         }
-        if self.lora.target_modules.is_empty() && self.methods.iter().any(|m| m == "lora") {
+        if self.lora.target_modules.is_empty() && self.methods.contains(&Method::Lora) {
             v.push("lora.target_modules", "LoRA needs at least one target module", Some("the notebook uses [query, value]".into()));
         }
         let t = &self.train;

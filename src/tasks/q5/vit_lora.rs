@@ -11,7 +11,8 @@ use crate::data::vit_transform::{VitEval, VitTrain, VIT_MEAN, VIT_STD};
 use crate::nn::lora::save_peft_adapter;
 use crate::nn::weights::{load_strict, read_checkpoint, sorted_variables, write_safetensors};
 use crate::results::{ColumnKind, ResultTable};
-use crate::spec::vit_params::VitLoraParams;
+use super::params::VitLoraParams;
+use crate::tasks::registry::Task;
 use crate::tasks::TaskContext;
 use crate::train::classifier::{self, Outcome, Precision, Split, TrainConfig};
 use crate::train::optim::AdamWConfig;
@@ -57,8 +58,24 @@ struct MethodResult {
     saved_bytes: u64,
 }
 
+/// The `vit_lora` kind.
+pub struct VitLora;
+
+impl Task for VitLora {
+    type Params = VitLoraParams;
+    const KIND: &'static str = "vit_lora";
+    const QUESTION: Option<u8> = Some(5);
+    const SUMMARY: &'static str = "ViT + LoRA on Food101, Trainer-style, then prediction";
+    const ANSWERS: &'static [&'static str] = &["q5-data", "q5-model", "q5-train", "q5-eval", "q5-predict"];
+    const CODE_VERSION: u32 = 1;
+
+    fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
+        run(p, ctx)
+    }
+}
+
 pub fn run(p: &VitLoraParams, ctx: &TaskContext) -> Result<()> {
-    let splits = ctx.stage("data", || dataset::open(&p.dataset, p.subset, p.validation, ctx.seed))?;
+    let splits = ctx.stage("data", || dataset::open(ctx.paths(), &p.dataset, p.subset, p.validation, ctx.seed))?;
     let base = ctx.stage("model", || model::resolve(&p.model, p.weights.as_deref(), &p.revision, ctx))?;
     let num_labels = splits.data.num_classes() as i64;
     ctx.value("model", base.name.clone());
@@ -83,7 +100,7 @@ pub fn run(p: &VitLoraParams, ctx: &TaskContext) -> Result<()> {
     ctx.value("effective_batch", p.train.batch_size * p.train.grad_accum);
     ctx.value("lr", p.train.lr);
     ctx.value("full_lr", p.train.full_lr);
-    let methods: Vec<Method> = p.methods.iter().filter_map(|m| Method::parse(m)).collect();
+    let methods: Vec<Method> = p.methods.clone();
     let tensors = model::base_tensors(&base)?;
     let mut results = Vec::new();
     for &method in &methods {
@@ -333,59 +350,6 @@ fn predict(lead: Method, p: &VitLoraParams, splits: &Splits, base: &BaseModel, t
         ImageRef::File(path) => std::fs::read(path).with_context(|| format!("reading {}", path.display()))?,
         ImageRef::Bytes { data, .. } => data.as_ref().clone(),
     };
-    ctx.artifact("predicted_image", "predicted_image.svg", image_card(&bytes, &ranked).as_bytes())
-}
-
-/// An SVG with the image (embedded as a data URI) and its top predictions, for the report.
-fn image_card(bytes: &[u8], ranked: &[Ranked]) -> String {
-    let mime = if bytes.starts_with(b"\x89PNG") { "image/png" } else { "image/jpeg" };
-    let rows: String = ranked
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            let y = 40 + 30 * i;
-            let w = (r.prob * 200.0).round();
-            format!(
-                "<rect x=\"250\" y=\"{}\" width=\"{w}\" height=\"18\" fill=\"#1f77b4\"/><text x=\"460\" y=\"{}\" font-family=\"sans-serif\" font-size=\"13\">{} ({:.1}%)</text>",
-                y,
-                y + 14,
-                crate::report::escape::xml(&r.label),
-                r.prob * 100.0
-            )
-        })
-        .collect();
-    format!(
-        "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"680\" height=\"{}\"><image x=\"10\" y=\"10\" width=\"224\" height=\"224\" href=\"data:{mime};base64,{}\"/>{rows}</svg>",
-        (50 + 30 * ranked.len()).max(244),
-        base64(bytes)
-    )
-}
-
-fn base64(bytes: &[u8]) -> String {
-    const TABLE: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for chunk in bytes.chunks(3) {
-        let b = [chunk[0], *chunk.get(1).unwrap_or(&0), *chunk.get(2).unwrap_or(&0)];
-        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
-        for i in 0..4 {
-            if i <= chunk.len() {
-                out.push(TABLE[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn base64_matches_rfc4648() {
-        assert_eq!(super::base64(b""), "");
-        assert_eq!(super::base64(b"f"), "Zg==");
-        assert_eq!(super::base64(b"fo"), "Zm8=");
-        assert_eq!(super::base64(b"foo"), "Zm9v");
-        assert_eq!(super::base64(b"foobar"), "Zm9vYmFy");
-    }
+    let rows: Vec<(&str, f64)> = ranked.iter().map(|r| (r.label.as_str(), r.prob)).collect();
+    ctx.artifact("predicted_image", "predicted_image.svg", crate::svg::image_card(&bytes, &rows).as_bytes())
 }

@@ -1,0 +1,177 @@
+//! Writes that never leave a half-written file or folder behind: everything is written
+//! under a temporary name in the destination's own directory (so the final rename stays
+//! on one file system), flushed, then renamed into place. One home for the pattern, used
+//! by the store, caches, artifacts, checkpoints, downloads and the report.
+use anyhow::{Context, Result};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+fn parent_of(path: &Path) -> Result<&Path> {
+    let dir = path.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).with_context(|| format!("creating directory {}", dir.display()))?;
+    Ok(dir)
+}
+
+/// Replaces `path` with `bytes`.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    let dir = parent_of(path)?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    tmp.write_all(bytes).with_context(|| format!("writing {}", path.display()))?;
+    tmp.as_file().sync_all().with_context(|| format!("syncing {}", path.display()))?;
+    tmp.persist(path).with_context(|| format!("renaming into {}", path.display()))?;
+    Ok(())
+}
+
+/// Replaces `path` with pretty-printed JSON.
+pub fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> Result<()> {
+    let text = serde_json::to_vec_pretty(value).context("serialising JSON")?;
+    write_atomic(path, &text)
+}
+
+/// Replaces `path` with what `write` puts at the temporary path it is given; for files
+/// written by other libraries (safetensors, images). The temporary name keeps the
+/// extension, since some writers pick the format from it.
+pub fn write_atomic_with(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
+    let dir = parent_of(path)?;
+    let name = path.file_name().with_context(|| format!("{} names no file", path.display()))?.to_string_lossy();
+    let tmp = tempfile::Builder::new().prefix(&format!(".tmp-{}-", std::process::id())).suffix(&format!("-{name}")).tempfile_in(dir)?.into_temp_path();
+    write(&tmp).with_context(|| format!("writing {}", path.display()))?;
+    std::fs::File::open(&tmp).and_then(|f| f.sync_all()).with_context(|| format!("syncing {}", path.display()))?;
+    tmp.persist(path).with_context(|| format!("renaming into {}", path.display()))?;
+    Ok(())
+}
+
+/// Replaces the folder `dest` with the one `write` fills (given an empty staging folder
+/// beside `dest`). The old folder is removed just before the rename; if anything fails,
+/// the staging folder is removed and `dest` is untouched.
+pub fn replace_dir(dest: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<PathBuf> {
+    let staging = staging_dir(dest)?;
+    write(staging.path()).with_context(|| format!("writing {}", dest.display()))?;
+    sync_tree(staging.path());
+    if dest.exists() {
+        std::fs::remove_dir_all(dest).with_context(|| format!("removing the old {}", dest.display()))?;
+    }
+    std::fs::rename(staging.keep(), dest).with_context(|| format!("moving the new folder into {}", dest.display()))?;
+    Ok(dest.to_path_buf())
+}
+
+/// Creates the folder `dest` once: when `marker` (a path inside it) already exists the
+/// folder is complete and is kept; otherwise `write` fills a staging folder that is moved
+/// into place. Two processes may race; whichever places its folder first wins, and the
+/// other's is as good.
+pub fn create_dir_once(dest: &Path, marker: &str, write: impl FnOnce(&Path) -> Result<()>) -> Result<PathBuf> {
+    if dest.join(marker).is_file() {
+        return Ok(dest.to_path_buf());
+    }
+    let staging = staging_dir(dest)?;
+    write(staging.path()).with_context(|| format!("writing {}", dest.display()))?;
+    sync_tree(staging.path());
+    let staged = staging.keep();
+    if std::fs::rename(&staged, dest).is_err() {
+        let _ = std::fs::remove_dir_all(&staged);
+        anyhow::ensure!(dest.join(marker).is_file(), "could not place {} (is a stale folder there? remove it)", dest.display());
+    }
+    Ok(dest.to_path_buf())
+}
+
+/// Copies the folder `from` into `to` (created), recursively; a missing `from` copies nothing.
+pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
+    if !from.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            std::fs::copy(entry.path(), &target).with_context(|| format!("copying {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn staging_dir(dest: &Path) -> Result<tempfile::TempDir> {
+    let parent = parent_of(dest)?;
+    let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+    tempfile::Builder::new().prefix(&format!(".tmp-{name}-")).tempdir_in(parent).with_context(|| format!("creating a staging folder in {}", parent.display()))
+}
+
+/// Flushes the files of a freshly written folder, so the rename never publishes data that
+/// a crash could still lose. Best effort: a file that cannot be opened is skipped.
+fn sync_tree(dir: &Path) {
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            sync_tree(&path);
+        } else if let Ok(file) = std::fs::File::open(&path) {
+            let _ = file.sync_all();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = std::fs::read_dir(dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn replaces_whole_file_and_leaves_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("sub/x.json");
+        write_atomic(&path, b"first, longer").unwrap();
+        write_atomic(&path, b"second").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"second");
+        assert_eq!(names(path.parent().unwrap()), ["x.json"]);
+    }
+
+    #[test]
+    fn a_failing_writer_leaves_the_old_file_and_no_temp() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("w.safetensors");
+        write_atomic_with(&path, |tmp| {
+            assert!(tmp.to_string_lossy().ends_with("w.safetensors"), "the extension is kept: {}", tmp.display());
+            Ok(std::fs::write(tmp, b"old")?)
+        })
+        .unwrap();
+        let err = write_atomic_with(&path, |tmp| {
+            std::fs::write(tmp, b"half")?;
+            anyhow::bail!("disk full")
+        });
+        assert!(err.is_err());
+        assert_eq!(std::fs::read(&path).unwrap(), b"old");
+        assert_eq!(names(dir.path()), ["w.safetensors"]);
+    }
+
+    #[test]
+    fn folders_are_replaced_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("ckpt");
+        replace_dir(&dest, |d| Ok(std::fs::write(d.join("a"), b"1")?)).unwrap();
+        assert!(replace_dir(&dest, |d| {
+            std::fs::write(d.join("b"), b"2")?;
+            anyhow::bail!("interrupted")
+        })
+        .is_err());
+        assert_eq!(names(&dest), ["a"]);
+        replace_dir(&dest, |d| Ok(std::fs::write(d.join("b"), b"2")?)).unwrap();
+        assert_eq!(names(&dest), ["b"]);
+        assert_eq!(names(dir.path()), ["ckpt"]);
+    }
+
+    #[test]
+    fn a_complete_folder_is_created_once() {
+        let dir = tempfile::tempdir().unwrap();
+        let dest = dir.path().join("data");
+        create_dir_once(&dest, "done", |d| Ok(std::fs::write(d.join("done"), b"")?)).unwrap();
+        create_dir_once(&dest, "done", |_| panic!("not written twice")).unwrap();
+        assert_eq!(names(dir.path()), ["data"]);
+    }
+}
