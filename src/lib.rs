@@ -2,7 +2,7 @@
 //!
 //! Tiers, lowest first; a module may use its own tier and the ones below it, never one
 //! above (`tests/layers.rs` checks every `use crate::` against this list):
-//! 0 util:   fsx, paths, clock, events, results, progress, metrics, plots, svg
+//! 0 util:   fsx, paths, clock, events, results, findings, progress, metrics, plots, svg
 //! 1 ml:     nn, data, tokenize, train, hub, cache
 //! 2 zoo:    zoo (load a model by name, for tasks and commands alike)
 //! 3 domain: spec, tasks
@@ -18,6 +18,7 @@ pub mod clock;
 pub mod commands;
 pub mod data;
 pub mod events;
+pub mod findings;
 pub mod fsx;
 pub mod headless;
 pub mod hub;

@@ -1,4 +1,6 @@
-//! SVG line charts of metric series (plotters' SVG backend; text stays as SVG text).
+//! The report's charts as SVG (plotters' SVG backend; text stays as SVG text): line
+//! charts of metric series, bars, a confusion heatmap and few-shot curves. Titles and axis
+//! labels come from the caller, in the report's language.
 use plotters::prelude::*;
 
 pub struct Series {
@@ -44,7 +46,14 @@ pub fn line_chart(title: &str, x_label: &str, series: &[Series]) -> anyhow::Resu
             .x_label_area_size(36)
             .y_label_area_size(56)
             .build_cartesian_2d(x0..x1, y0..y1)?;
-        chart.configure_mesh().x_desc(x_label).light_line_style(RGBColor(235, 235, 235)).draw()?;
+        // Steps and epochs are counts: their ticks are whole numbers.
+        let counts = series.iter().flat_map(|s| s.points.iter()).all(|(x, _)| x.fract() == 0.0);
+        let tick = |x: &f64| match counts {
+            true if x.fract().abs() < 1e-9 => format!("{x:.0}"),
+            true => String::new(),
+            false => format!("{x}"),
+        };
+        chart.configure_mesh().x_desc(x_label).x_label_formatter(&tick).light_line_style(RGBColor(235, 235, 235)).draw()?;
         for (i, s) in series.iter().enumerate() {
             let colour = PALETTE[i % PALETTE.len()];
             let points = s.points.iter().copied().filter(|(x, y)| x.is_finite() && y.is_finite());
@@ -157,7 +166,7 @@ pub struct BandSeries {
 
 /// Accuracy against a categorical x axis (shots per class), one line per method with
 /// ±std error bars, and a horizontal reference line (zero-shot) when given.
-pub fn few_shot_chart(title: &str, x_labels: &[String], series: &[BandSeries], baseline: Option<(&str, f64)>) -> anyhow::Result<String> {
+pub fn few_shot_chart(title: &str, axes: (&str, &str), x_labels: &[String], series: &[BandSeries], baseline: Option<(&str, f64)>) -> anyhow::Result<String> {
     let n = x_labels.len().max(1);
     let values = series.iter().flat_map(|s| s.points.iter().flat_map(|&(m, sd)| [m - sd, m + sd])).chain(baseline.map(|b| b.1));
     let (lo, hi) = values.filter(|v| v.is_finite()).fold((f64::MAX, f64::MIN), |(lo, hi), v| (lo.min(v), hi.max(v)));
@@ -183,8 +192,8 @@ pub fn few_shot_chart(title: &str, x_labels: &[String], series: &[BandSeries], b
             .configure_mesh()
             .x_labels(n)
             .x_label_formatter(&x_label)
-            .x_desc("training images per class")
-            .y_desc("test top-1 (%)")
+            .x_desc(axes.0)
+            .y_desc(axes.1)
             .light_line_style(RGBColor(235, 235, 235))
             .draw()?;
         if let Some((name, value)) = baseline {
@@ -229,6 +238,7 @@ mod tests {
     fn few_shot_chart_has_labels_and_reference_line() {
         let s = super::few_shot_chart(
             "few-shot",
+            ("images per class", "top-1 (%)"),
             &["1".into(), "2".into(), "full".into()],
             &[super::BandSeries { name: "probe".into(), points: vec![(0.3, 0.05), (0.5, 0.02), (0.8, 0.0)] }],
             Some(("zero-shot", 0.6)),

@@ -6,16 +6,25 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnKind {
+    /// Data shown as it is (class names, prompts, model names).
     Text,
+    /// A term of the program's vocabulary (a method, a role, a kind of prompt) stored as
+    /// its key; the report and the dashboard show its wording in their language.
+    Term,
     Integer,
     Float,
     /// A fraction in [0, 1], shown as a percentage.
     Percent,
 }
 
+/// A column: a stable key (what code and templates refer to) and how to read its cells.
+/// Its heading is wording, looked up by key in the report's catalogs, so it can be
+/// translated without touching the data.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Column {
-    pub name: String,
+    /// Results stored before keys existed named the column by its English heading.
+    #[serde(alias = "name")]
+    pub key: String,
     pub kind: ColumnKind,
 }
 
@@ -30,13 +39,19 @@ pub struct ResultTable {
 }
 
 impl ResultTable {
+    /// `columns` are (key, kind) pairs.
     pub fn new(name: &str, title: &str, columns: &[(&str, ColumnKind)]) -> Self {
         Self {
             name: name.into(),
             title: title.into(),
-            columns: columns.iter().map(|(n, k)| Column { name: (*n).into(), kind: *k }).collect(),
+            columns: columns.iter().map(|(key, kind)| Column { key: (*key).into(), kind: *kind }).collect(),
             rows: Vec::new(),
         }
+    }
+
+    /// The position of the column `key`.
+    pub fn column(&self, key: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.key == key)
     }
 
     pub fn push(&mut self, row: Vec<serde_json::Value>) {

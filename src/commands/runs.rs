@@ -103,9 +103,10 @@ fn show(store: &Store, run: &str, as_json: bool) -> Result<ExitCode> {
             println!("{vt}");
         }
         for table in tables {
-            let mut tt = new_table(&table.columns.iter().map(|c| c.name.as_str()).collect::<Vec<_>>());
+            let headings: Vec<String> = table.columns.iter().map(|c| crate::report::i18n::english().column(&c.key)).collect();
+            let mut tt = new_table(&headings.iter().map(String::as_str).collect::<Vec<_>>());
             for r in 0..table.rows.len() {
-                tt.add_row((0..table.columns.len()).map(|c| Cell::new(table.cell_text(r, c))).collect::<Vec<_>>());
+                tt.add_row((0..table.columns.len()).map(|c| Cell::new(crate::report::i18n::english().cell(&table, r, c))).collect::<Vec<_>>());
             }
             println!("{}\n{tt}", table.title);
         }

@@ -32,6 +32,18 @@ impl ImageRef {
             ImageRef::Bytes { name, .. } => name.clone(),
         }
     }
+
+    /// The name a reader knows the image by: its class folder and file name
+    /// (`ramen/100060.jpg`), not where this machine's cache keeps it.
+    pub fn short_name(&self) -> String {
+        match self {
+            ImageRef::File(p) => {
+                let parts: Vec<String> = p.iter().rev().take(2).map(|c| c.to_string_lossy().into_owned()).collect();
+                parts.into_iter().rev().collect::<Vec<_>>().join("/")
+            }
+            ImageRef::Bytes { name, .. } => name.clone(),
+        }
+    }
 }
 
 /// Decoded image → normalised pixels [3, size, size]; `key` seeds any randomness, so a

@@ -1,137 +1,177 @@
-//! Template helpers: result tables as Markdown, metric plots as SVG files, number formats.
-//! Helpers that emit Markdown write it directly (escaping each value themselves), so
-//! templates call them with plain `{{table ...}}`.
+//! Template helpers. Layouts are language-neutral: wording comes from the catalog (`t`,
+//! `term`, `terms`), tables and charts are drawn here with their headings, titles and
+//! axis labels in the report's language. Helpers that emit Markdown escape every value
+//! they write, so templates call them with plain `{{...}}`.
 use super::escape;
-use crate::plots::{line_chart, Series};
-use crate::results::{format_cell, format_float, ColumnKind, ResultTable};
-use handlebars::{Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderErrorReason};
+use super::i18n::Catalog;
+use crate::plots::{BandSeries, Series};
+use crate::results::{format_cell, ColumnKind, ResultTable};
+use fluent_bundle::{FluentArgs, FluentValue};
+use handlebars::{Context, Handlebars, Helper, HelperDef, HelperResult, Output, RenderContext, RenderError, RenderErrorReason, ScopedJson};
 use serde_json::Value;
 use std::sync::{Arc, Mutex};
 
 /// SVG files produced while rendering: (file name under `plots/`, SVG text).
 pub type PlotSink = Arc<Mutex<Vec<(String, String)>>>;
 
-/// `rtl`: the report is right-to-left, so numbers and identifiers are wrapped in Unicode
-/// isolates (LRI … PDI) to keep their left-to-right order inside Persian sentences.
-pub fn register(hb: &mut Handlebars, plots: PlotSink, rtl: bool) {
-    hb.register_helper("table", Box::new(TableHelper));
-    hb.register_helper("plot", Box::new(PlotHelper { plots: plots.clone() }));
-    hb.register_helper("num", Box::new(NumberHelper { percent: false, rtl }));
-    hb.register_helper("pct", Box::new(NumberHelper { percent: true, rtl }));
-    hb.register_helper("duration", Box::new(DurationHelper { rtl }));
-    hb.register_helper("ltr", Box::new(LtrHelper { rtl }));
-    hb.register_helper("delta", Box::new(DeltaHelper { rtl }));
-    hb.register_helper("bar_chart", Box::new(BarChartHelper { plots: plots.clone() }));
-    hb.register_helper("artifact", Box::new(ArtifactHelper { plots }));
+pub fn register(hb: &mut Handlebars, catalog: Arc<Catalog>, plots: PlotSink) {
+    let c = || catalog.clone();
+    hb.register_helper("t", Box::new(Translate(c())));
+    hb.register_helper("term", Box::new(Term(c())));
+    hb.register_helper("terms", Box::new(Terms(c())));
+    hb.register_helper("has", Box::new(Has));
+    hb.register_helper("table", Box::new(TableHelper(c())));
+    hb.register_helper("plot", Box::new(PlotHelper { catalog: c(), plots: plots.clone() }));
+    hb.register_helper("bar_chart", Box::new(BarChartHelper { catalog: c(), plots: plots.clone() }));
+    hb.register_helper("few_shot_chart", Box::new(FewShotHelper { catalog: c(), plots: plots.clone() }));
+    hb.register_helper("heatmap", Box::new(HeatmapHelper { catalog: c(), plots: plots.clone() }));
+    hb.register_helper("artifact", Box::new(ArtifactHelper { catalog: c(), plots }));
 }
 
-/// `{{delta after before}}`: the change of two fractions in percentage points, signed.
-struct DeltaHelper {
-    rtl: bool,
+fn other(e: impl std::fmt::Display) -> RenderError {
+    RenderErrorReason::Other(e.to_string()).into()
 }
 
-impl HelperDef for DeltaHelper {
-    fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
-        let (a, b) = (param(h, 0, "after")?.as_f64(), param(h, 1, "before")?.as_f64());
-        let text = match (a, b) {
-            (Some(a), Some(b)) => format!("{:+.2}", (a - b) * 100.0),
-            _ => "—".into(),
-        };
-        out.write(&isolate(&text, self.rtl))?;
-        Ok(())
+fn param<'a>(h: &'a Helper, i: usize, name: &str) -> Result<&'a Value, RenderErrorReason> {
+    h.param(i).map(|p| p.value()).ok_or_else(|| RenderErrorReason::ParamNotFoundForName("helper", name.to_string()))
+}
+
+fn str_param<'a>(h: &'a Helper, i: usize, name: &str) -> Result<&'a str, RenderError> {
+    param(h, i, name)?.as_str().ok_or_else(|| other(format!("`{name}` must be a string")))
+}
+
+/// A message id given in the hash (`title="plot-loss"`), resolved in the catalog.
+fn hash_message(catalog: &Catalog, h: &Helper, key: &str) -> Result<Option<String>, RenderError> {
+    match h.hash_get(key).and_then(|v| v.value().as_str()) {
+        Some(id) => catalog.message(id, None).map(Some).map_err(other),
+        None => Ok(None),
     }
 }
 
-/// `{{bar_chart exp "table" "label column" "value column" where="column=value" title="..."}}`.
-struct BarChartHelper {
-    plots: PlotSink,
-}
-
-impl HelperDef for BarChartHelper {
-    fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
-        let exp = param(h, 0, "exp")?;
-        let name = param(h, 1, "table")?.as_str().unwrap_or_default();
-        let (label_col, value_col) = (param(h, 2, "label")?.as_str().unwrap_or_default(), param(h, 3, "value")?.as_str().unwrap_or_default());
-        let title = h.hash_get("title").and_then(|v| v.value().as_str()).unwrap_or(name);
-        let filter = h.hash_get("where").and_then(|v| v.value().as_str()).and_then(|w| w.split_once('='));
-        let Some(table) = table_of(exp, name) else {
-            out.write(&format!("*(no table `{}`)*\n", escape::markdown(name)))?;
-            return Ok(());
-        };
-        let col = |c: &str| table.columns.iter().position(|x| x.name == c);
-        let (Some(li), Some(vi)) = (col(label_col), col(value_col)) else {
-            out.write("*(the chart's columns are not in the table)*\n")?;
-            return Ok(());
-        };
-        let keep = |row: &Vec<Value>| match filter {
-            Some((c, v)) => col(c).is_some_and(|i| row[i].as_str() == Some(v)),
-            None => true,
-        };
-        let rows: Vec<&Vec<Value>> = table.rows.iter().filter(|r| keep(r)).collect();
-        let labels: Vec<String> = rows.iter().map(|r| r[li].as_str().map_or_else(|| r[li].to_string(), str::to_string)).collect();
-        let values: Vec<f64> = rows.iter().map(|r| r[vi].as_f64().unwrap_or(0.0)).collect();
-        let svg = crate::plots::bar_chart(title, &labels, &values, &format!("{value_col} (%)")).map_err(|e| RenderErrorReason::Other(format!("bar chart {title}: {e}")))?;
-        let id = exp.get("id").and_then(Value::as_str).unwrap_or("exp");
-        let file = format!("{}-{}-bars.svg", slug(id), slug(name));
-        show_svg(&self.plots, file, svg, title, out)?;
-        Ok(())
-    }
-}
-
-/// `{{artifact exp "name" title="..."}}`: an SVG the task wrote, shown like a plot.
-struct ArtifactHelper {
-    plots: PlotSink,
-}
-
-impl HelperDef for ArtifactHelper {
-    fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
-        let exp = param(h, 0, "exp")?;
-        let name = param(h, 1, "name")?.as_str().unwrap_or_default();
-        let title = h.hash_get("title").and_then(|v| v.value().as_str()).unwrap_or(name);
-        let path = exp.get("artifacts").and_then(|a| a.get(name)).and_then(Value::as_str);
-        match path.and_then(|p| std::fs::read_to_string(p).ok()).filter(|s| s.contains("<svg")) {
-            Some(svg) => {
-                let id = exp.get("id").and_then(Value::as_str).unwrap_or("exp");
-                let file = format!("{}-{}.svg", slug(id), slug(name));
-                show_svg(&self.plots, file, svg, title, out)?;
-            }
-            None => out.write(&format!("*({} is not available)*\n", escape::markdown(title)))?,
+/// A JSON value as a message argument: numbers stay numbers (the catalog formats them),
+/// strings are escaped for Markdown, true/false and a missing value (`none`) become
+/// words a select expression can match, lists of scalars are joined.
+fn fluent_value(v: &Value, catalog: &Catalog) -> Option<FluentValue<'static>> {
+    match v {
+        Value::Number(n) => n.as_f64().map(FluentValue::from),
+        Value::String(s) => Some(FluentValue::from(escape::markdown(s))),
+        Value::Bool(b) => Some(FluentValue::from(if *b { "true" } else { "false" })),
+        Value::Null => Some(FluentValue::from("none")),
+        Value::Array(items) => {
+            let parts: Option<Vec<String>> = items.iter().map(|i| i.as_str().map(escape::markdown).or_else(|| i.as_f64().map(|f| super::i18n::localise_digits(&super::i18n::plain(f, None), catalog.lang())))).collect();
+            parts.map(|p| FluentValue::from(catalog.list(&p)))
         }
-        Ok(())
+        Value::Object(_) => None,
     }
 }
 
-const LRI: char = '\u{2066}';
-const PDI: char = '\u{2069}';
+/// `{{t "id" [experiment] key=value ...}}`: the message `id`, given every scalar value of
+/// the experiment and its findings (a finding wins over a value of the same name) and
+/// the hash; a message the catalog lacks, or a variable it needs but did not get, is an
+/// error.
+struct Translate(Arc<Catalog>);
 
-fn isolate(text: &str, rtl: bool) -> String {
-    if rtl {
-        format!("{LRI}{text}{PDI}")
-    } else {
-        text.to_string()
-    }
-}
-
-/// `{{ltr value}}`: an identifier, path or time, escaped and kept left-to-right.
-struct LtrHelper {
-    rtl: bool,
-}
-
-impl HelperDef for LtrHelper {
+impl HelperDef for Translate {
     fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
-        let text = match param(h, 0, "value")? {
-            Value::String(s) => s.clone(),
-            Value::Null => String::new(),
-            other => other.to_string(),
-        };
-        out.write(&isolate(&escape::markdown(&text), self.rtl))?;
+        let id = str_param(h, 0, "message id")?;
+        let mut args = FluentArgs::new();
+        if let Some(exp) = h.param(1).map(|p| p.value()) {
+            let values = exp.get("values").and_then(Value::as_object);
+            let findings = values.and_then(|v| v.get("findings")).and_then(Value::as_object);
+            for (k, v) in values.into_iter().flatten().chain(findings.into_iter().flatten()) {
+                if let Some(fv) = fluent_value(v, &self.0) {
+                    args.set(k.clone(), fv);
+                }
+            }
+        }
+        for (k, v) in h.hash() {
+            if let Some(fv) = fluent_value(v.value(), &self.0) {
+                args.set(k.to_string(), fv);
+            }
+        }
+        let text = self.0.message(id, Some(&args)).map_err(other)?;
+        out.write(&text)?;
         Ok(())
+    }
+}
+
+/// `{{term key}}`: a term of the vocabulary in the report's language (usable as a
+/// subexpression: `best=(term values.best_method)`).
+struct Term(Arc<Catalog>);
+
+impl HelperDef for Term {
+    fn call_inner<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>) -> Result<ScopedJson<'rc>, RenderError> {
+        let key = param(h, 0, "term")?;
+        let text = key.as_str().map_or_else(|| key.to_string(), |k| self.0.term(k));
+        Ok(ScopedJson::Derived(Value::String(text)))
+    }
+}
+
+/// `{{terms list}}`: the terms of a list, joined in the report's language.
+struct Terms(Arc<Catalog>);
+
+impl HelperDef for Terms {
+    fn call_inner<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>) -> Result<ScopedJson<'rc>, RenderError> {
+        let items: Vec<String> = param(h, 0, "list")?.as_array().map(|a| a.iter().filter_map(Value::as_str).map(|k| self.0.term(k)).collect()).unwrap_or_default();
+        Ok(ScopedJson::Derived(Value::String(self.0.list(&items))))
+    }
+}
+
+/// `{{#if (has exp "value")}}`: the experiment stored the value (0 and false count as
+/// present; only a missing or null value does not).
+struct Has;
+
+impl HelperDef for Has {
+    fn call_inner<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>) -> Result<ScopedJson<'rc>, RenderError> {
+        let exp = param(h, 0, "exp")?;
+        let name = str_param(h, 1, "value name")?;
+        let present = exp.get("values").and_then(|v| v.get(name)).is_some_and(|v| !v.is_null());
+        Ok(ScopedJson::Derived(Value::Bool(present)))
     }
 }
 
 /// The result table `name` of an experiment in the template data.
 fn table_of(exp: &Value, name: &str) -> Option<ResultTable> {
     exp.get("tables")?.get(name).and_then(|t| serde_json::from_value(t.clone()).ok())
+}
+
+fn require_table(exp: &Value, name: &str) -> Result<ResultTable, RenderError> {
+    let id = exp.get("id").and_then(Value::as_str).unwrap_or("?");
+    table_of(exp, name).ok_or_else(|| other(format!("experiment `{id}` has no result table `{name}`")))
+}
+
+/// `{{table exp "name"}}`: the experiment's result table as a Markdown table, headed in
+/// the report's language; a missing table is an error.
+struct TableHelper(Arc<Catalog>);
+
+impl HelperDef for TableHelper {
+    fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
+        let table = require_table(param(h, 0, "exp")?, str_param(h, 1, "table")?)?;
+        out.write(&markdown_table(&table, &self.0))?;
+        Ok(())
+    }
+}
+
+/// Headings from the catalog, terms in its words, numbers as the tables always show them
+/// (Latin digits, a fixed number of decimals).
+pub fn markdown_table(t: &ResultTable, catalog: &Catalog) -> String {
+    let mut s = String::new();
+    let header: Vec<String> = t.columns.iter().map(|c| escape::markdown(&catalog.column(&c.key))).collect();
+    s.push_str(&format!("| {} |\n", header.join(" | ")));
+    let align: Vec<&str> = t.columns.iter().map(|c| if matches!(c.kind, ColumnKind::Text | ColumnKind::Term) { ":---" } else { "---:" }).collect();
+    s.push_str(&format!("| {} |\n", align.join(" | ")));
+    for row in &t.rows {
+        let cells: Vec<String> = row
+            .iter()
+            .zip(&t.columns)
+            .map(|(v, c)| match (c.kind, v.as_str()) {
+                (ColumnKind::Term, Some(key)) => escape::markdown(&catalog.term(key)),
+                _ => escape::markdown(&format_cell(v, c.kind)),
+            })
+            .collect();
+        s.push_str(&format!("| {} |\n", cells.join(" | ")));
+    }
+    s
 }
 
 /// Hands an SVG to the report (a file under plots/, inline in the HTML) and writes
@@ -142,108 +182,162 @@ fn show_svg(plots: &PlotSink, file: String, svg: String, title: &str, out: &mut 
     Ok(())
 }
 
-fn param<'a>(h: &'a Helper, i: usize, name: &str) -> Result<&'a Value, RenderErrorReason> {
-    h.param(i).map(|p| p.value()).ok_or_else(|| RenderErrorReason::ParamNotFoundForName("helper", name.to_string()))
+pub fn slug(text: &str) -> String {
+    text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect()
 }
 
-/// `{{table exp "name"}}`: the experiment's result table as a Markdown table.
-struct TableHelper;
-
-impl HelperDef for TableHelper {
-    fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
-        let exp = param(h, 0, "exp")?;
-        let name = param(h, 1, "name")?.as_str().unwrap_or_default();
-        match table_of(exp, name) {
-            Some(t) => out.write(&markdown_table(&t))?,
-            None => out.write(&format!("*(no table `{}`)*\n", escape::markdown(name)))?,
-        }
-        Ok(())
-    }
+fn exp_id(exp: &Value) -> &str {
+    exp.get("id").and_then(Value::as_str).unwrap_or("exp")
 }
 
-pub fn markdown_table(t: &ResultTable) -> String {
-    let mut s = String::new();
-    let header: Vec<String> = t.columns.iter().map(|c| escape::markdown(&c.name)).collect();
-    s.push_str(&format!("| {} |\n", header.join(" | ")));
-    let align: Vec<&str> = t.columns.iter().map(|c| if c.kind == ColumnKind::Text { ":---" } else { "---:" }).collect();
-    s.push_str(&format!("| {} |\n", align.join(" | ")));
-    for row in &t.rows {
-        let cells: Vec<String> = row.iter().zip(&t.columns).map(|(v, c)| escape::markdown(&format_cell(v, c.kind))).collect();
-        s.push_str(&format!("| {} |\n", cells.join(" | ")));
-    }
-    s
-}
-
-/// `{{plot exp "metric" ["metric" ...] title="..." x="step"}}`: a line chart of metrics,
-/// saved as `plots/<exp>-<first metric>.svg` and referenced as a Markdown image.
+/// `{{plot exp "metric" ["metric" ...] title="message" x="message"}}`: a line chart of
+/// metrics, saved as `plots/<exp>-<first metric>.svg`; each line is named by the
+/// catalog's `series-<metric>` when it has one. A metric the run did not record is
+/// skipped; none at all is an error.
 struct PlotHelper {
+    catalog: Arc<Catalog>,
     plots: PlotSink,
 }
 
 impl HelperDef for PlotHelper {
     fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
         let exp = param(h, 0, "exp")?;
-        let id = exp.get("id").and_then(Value::as_str).unwrap_or("exp");
         let names: Vec<&str> = h.params().iter().skip(1).filter_map(|p| p.value().as_str()).collect();
-        let title = h.hash_get("title").and_then(|v| v.value().as_str()).unwrap_or(names.first().copied().unwrap_or("metrics"));
-        let x_label = h.hash_get("x").and_then(|v| v.value().as_str()).unwrap_or("step");
+        let title = hash_message(&self.catalog, h, "title")?.unwrap_or_else(|| names.join(", "));
+        let x_label = hash_message(&self.catalog, h, "x")?.unwrap_or_default();
         let series: Vec<Series> = names
             .iter()
             .filter_map(|name| {
                 let points = exp.get("metrics")?.get(*name)?.as_array()?;
                 let points = points.iter().filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?))).collect();
-                Some(Series { name: name.to_string(), points })
+                Some(Series { name: self.catalog.message_or(&format!("series-{}", slug(name)), name), points })
             })
             .collect();
         if series.is_empty() {
-            out.write(&format!("*(no data for {})*\n", escape::markdown(&names.join(", "))))?;
-            return Ok(());
+            return Err(other(format!("experiment `{}` recorded none of the metrics {}", exp_id(exp), names.join(", "))));
         }
-        let svg = line_chart(title, x_label, &series).map_err(|e| RenderErrorReason::Other(format!("plot {title}: {e}")))?;
-        let file = format!("{}-{}.svg", slug(id), slug(names[0]));
-        show_svg(&self.plots, file, svg, title, out)?;
-        Ok(())
+        let svg = crate::plots::line_chart(&title, &x_label, &series).map_err(|e| other(format!("plot {title}: {e}")))?;
+        show_svg(&self.plots, format!("{}-{}.svg", slug(exp_id(exp)), slug(names[0])), svg, &title, out)
     }
 }
 
-pub fn slug(text: &str) -> String {
-    text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect()
+/// `{{bar_chart exp "table" "label column" "value column" where="column=value" title="message"}}`.
+struct BarChartHelper {
+    catalog: Arc<Catalog>,
+    plots: PlotSink,
 }
 
-/// `{{num x digits=4}}` and `{{pct x digits=2}}` (a fraction shown as a percentage).
-struct NumberHelper {
-    percent: bool,
-    rtl: bool,
-}
-
-impl HelperDef for NumberHelper {
+impl HelperDef for BarChartHelper {
     fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
-        let value = param(h, 0, "value")?;
-        let digits = h.hash_get("digits").and_then(|d| d.value().as_u64()).map(|d| d.min(12) as usize);
-        let text = match value.as_f64() {
-            None => "—".to_string(),
-            Some(f) if self.percent => format!("{:.*}%", digits.unwrap_or(2), f * 100.0),
-            Some(f) if value.is_i64() || value.is_u64() => format!("{}", f as i64),
-            Some(f) => digits.map_or_else(|| format_float(f), |d| format!("{f:.d$}")),
+        let exp = param(h, 0, "exp")?;
+        let name = str_param(h, 1, "table")?;
+        let (label_col, value_col) = (str_param(h, 2, "label column")?, str_param(h, 3, "value column")?);
+        let title = hash_message(&self.catalog, h, "title")?.unwrap_or_else(|| name.to_string());
+        let filter = h.hash_get("where").and_then(|v| v.value().as_str()).and_then(|w| w.split_once('='));
+        let table = require_table(exp, name)?;
+        let (Some(li), Some(vi)) = (table.column(label_col), table.column(value_col)) else {
+            return Err(other(format!("table `{name}` has no column `{label_col}` or `{value_col}`")));
         };
-        out.write(&isolate(&text, self.rtl))?;
-        Ok(())
+        let keep = |row: &Vec<Value>| match filter {
+            Some((c, v)) => table.column(c).is_some_and(|i| row[i].as_str() == Some(v)),
+            None => true,
+        };
+        let rows: Vec<&Vec<Value>> = table.rows.iter().filter(|r| keep(r)).collect();
+        let labels: Vec<String> = rows.iter().map(|r| r[li].as_str().map_or_else(|| r[li].to_string(), str::to_string)).collect();
+        let values: Vec<f64> = rows.iter().map(|r| r[vi].as_f64().unwrap_or(0.0)).collect();
+        let axis = format!("{} (%)", self.catalog.column(value_col));
+        let svg = crate::plots::bar_chart(&title, &labels, &values, &axis).map_err(|e| other(format!("bar chart {title}: {e}")))?;
+        show_svg(&self.plots, format!("{}-{}-bars.svg", slug(exp_id(exp)), slug(name)), svg, &title, out)
     }
 }
 
-/// `{{duration seconds}}` → "42.1 s" or "3 min 05 s".
-struct DurationHelper {
-    rtl: bool,
+/// `{{few_shot_chart exp "table" title="message"}}`: the curves of a few-shot table (mean
+/// ± std per number of shots), with zero-shot CLIP as the reference line.
+struct FewShotHelper {
+    catalog: Arc<Catalog>,
+    plots: PlotSink,
 }
 
-impl HelperDef for DurationHelper {
+impl HelperDef for FewShotHelper {
     fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
-        let text = match param(h, 0, "seconds")?.as_f64() {
-            None => "—".to_string(),
-            Some(s) if s < 60.0 => format!("{s:.1} s"),
-            Some(s) => format!("{} min {:02} s", (s / 60.0).floor() as u64, (s % 60.0).round() as u64),
+        let exp = param(h, 0, "exp")?;
+        let name = str_param(h, 1, "table")?;
+        let title = hash_message(&self.catalog, h, "title")?.unwrap_or_else(|| name.to_string());
+        let table = require_table(exp, name)?;
+        let cols = ["method", "shots", "top1_mean", "top1_std"].map(|c| table.column(c));
+        let [Some(mi), Some(si), Some(ai), Some(di)] = cols else {
+            return Err(other(format!("table `{name}` is not a few-shot table")));
         };
-        out.write(&isolate(&text, self.rtl))?;
-        Ok(())
+        let mut shots: Vec<String> = Vec::new();
+        let mut methods: Vec<String> = Vec::new();
+        for row in &table.rows {
+            let (m, s) = (row[mi].as_str().unwrap_or_default().to_string(), row[si].as_str().unwrap_or_default().to_string());
+            if !shots.contains(&s) {
+                shots.push(s);
+            }
+            if !methods.contains(&m) {
+                methods.push(m);
+            }
+        }
+        let series: Vec<BandSeries> = methods
+            .iter()
+            .map(|m| BandSeries {
+                name: self.catalog.term(m),
+                points: shots
+                    .iter()
+                    .map(|s| table.rows.iter().find(|r| r[mi].as_str() == Some(m) && r[si].as_str() == Some(s)).map_or((f64::NAN, 0.0), |r| (r[ai].as_f64().unwrap_or(f64::NAN), r[di].as_f64().unwrap_or(0.0))))
+                    .collect(),
+            })
+            .collect();
+        let shot_labels: Vec<String> = shots.iter().map(|s| self.catalog.message_or(&format!("term-shots-{s}"), s)).collect();
+        let zero_shot = exp.get("values").and_then(|v| v.get("zero_shot_top1")).and_then(Value::as_f64);
+        let reference = self.catalog.term("zero_shot");
+        let axes = (self.catalog.message("axis-shots", None).map_err(other)?, self.catalog.message("axis-test-top1-pct", None).map_err(other)?);
+        let svg = crate::plots::few_shot_chart(&title, (&axes.0, &axes.1), &shot_labels, &series, zero_shot.map(|z| (reference.as_str(), z))).map_err(|e| other(format!("few-shot chart: {e}")))?;
+        show_svg(&self.plots, format!("{}-{}.svg", slug(exp_id(exp)), slug(name)), svg, &title, out)
+    }
+}
+
+/// `{{heatmap exp "value" title="message"}}`: a matrix the task stored as a value
+/// (`{"classes": [...], "rows": [[...]]}`), drawn as a heatmap.
+struct HeatmapHelper {
+    catalog: Arc<Catalog>,
+    plots: PlotSink,
+}
+
+impl HelperDef for HeatmapHelper {
+    fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
+        let exp = param(h, 0, "exp")?;
+        let name = str_param(h, 1, "value")?;
+        let title = hash_message(&self.catalog, h, "title")?.unwrap_or_else(|| name.to_string());
+        let matrix = exp.get("values").and_then(|v| v.get(name)).ok_or_else(|| other(format!("experiment `{}` stored no matrix `{name}`", exp_id(exp))))?;
+        let classes: Vec<String> = matrix.get("classes").and_then(Value::as_array).map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_string)).collect()).unwrap_or_default();
+        let rows: Vec<Vec<f64>> = matrix.get("rows").and_then(Value::as_array).map(|r| r.iter().map(|row| row.as_array().map(|c| c.iter().filter_map(Value::as_f64).collect()).unwrap_or_default()).collect()).unwrap_or_default();
+        let svg = crate::plots::heatmap(&title, &classes, &rows).map_err(|e| other(format!("heatmap: {e}")))?;
+        show_svg(&self.plots, format!("{}-{}.svg", slug(exp_id(exp)), slug(name)), svg, &title, out)
+    }
+}
+
+/// `{{artifact exp "name" title="message"}}`: an SVG the task wrote (an image card),
+/// shown like a plot.
+struct ArtifactHelper {
+    catalog: Arc<Catalog>,
+    plots: PlotSink,
+}
+
+impl HelperDef for ArtifactHelper {
+    fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
+        let exp = param(h, 0, "exp")?;
+        let name = str_param(h, 1, "name")?;
+        let title = hash_message(&self.catalog, h, "title")?.unwrap_or_else(|| name.to_string());
+        let path = exp.get("artifacts").and_then(|a| a.get(name)).and_then(Value::as_str);
+        match path.and_then(|p| std::fs::read_to_string(p).ok()).filter(|s| s.contains("<svg")) {
+            Some(svg) => show_svg(&self.plots, format!("{}-{}.svg", slug(exp_id(exp)), slug(name)), svg, &title, out),
+            None => {
+                let missing = self.catalog.message("artifact-missing", Some(&FluentArgs::from_iter([("title", FluentValue::from(escape::markdown(&title)))]))).map_err(other)?;
+                out.write(&format!("*{missing}*\n"))?;
+                Ok(())
+            }
+        }
     }
 }

@@ -1,11 +1,12 @@
 //! The submission report: model from the store, handlebars templates, Markdown and HTML.
 pub mod escape;
 pub mod helpers;
+pub mod i18n;
 pub mod model;
 pub mod render;
 
 pub use model::{build, Lang, ReportModel};
-pub use render::{render, write, Rendered, WrittenReport};
+pub use render::{render, render_checked, write, Rendered, WrittenReport};
 
 use crate::store::Store;
 use anyhow::Result;

@@ -42,9 +42,11 @@ pub struct ReportModel {
     pub dir: &'static str,
     pub run: RunRow,
     pub generated_at: String,
-    /// Experiments by question (`q.demo`, `q.q1` .. `q.q5`); every question is present,
-    /// with no experiments if the run has none for it.
-    pub q: BTreeMap<String, QuestionModel>,
+    /// The demo's pipeline check, then Q1 to Q5, in order; a question with no experiment
+    /// in this run is still listed (its section says so).
+    pub questions: Vec<QuestionModel>,
+    /// Every part of the assignment, where the report answers it and how.
+    pub coverage: Vec<CoverageRow>,
     pub counts: Counts,
 }
 
@@ -58,6 +60,14 @@ pub struct Counts {
 
 #[derive(Debug, Clone, Serialize)]
 pub struct QuestionModel {
+    /// `demo`, `q1` .. `q5`: the section's anchor and its messages' prefix.
+    pub key: String,
+    /// Message id of the heading (`heading-q3`).
+    pub heading: String,
+    /// The heading's Markdown attribute (`{#q3}`), so the coverage table can link to it.
+    pub anchor: String,
+    /// Message id of the text that opens the section, when the catalog has one.
+    pub intro: Option<String>,
     pub experiments: Vec<ExpModel>,
 }
 
@@ -66,6 +76,7 @@ pub struct ExpModel {
     pub id: String,
     pub part: String,
     pub task: String,
+    /// In the report's language when the suite gave one.
     pub title: String,
     pub status: String,
     pub finished: bool,
@@ -80,46 +91,93 @@ pub struct ExpModel {
     pub metrics: BTreeMap<String, Vec<(u64, f64)>>,
     /// Artifact name → its file in the run directory.
     pub artifacts: BTreeMap<String, String>,
+    /// The kind's section, rendered from its layout (filled by the renderer).
+    pub section: String,
+    /// Why the section could not be rendered, if it could not.
+    pub section_error: Option<String>,
 }
 
-const QUESTION_KEYS: [&str; 6] = ["demo", "q1", "q2", "q3", "q4", "q5"];
+/// One part of the assignment in the coverage table.
+#[derive(Debug, Clone, Serialize)]
+pub struct CoverageRow {
+    /// Message id naming the part (`part-q3a`).
+    pub part: String,
+    /// The question section that answers it (`q3`).
+    pub section: String,
+    /// Message id of the section's heading.
+    pub heading: String,
+    /// `coverage-numbers` (answered with this run's numbers), `coverage-text` (answered
+    /// in text only) or `coverage-missing`.
+    pub status: String,
+}
+
+/// The question sections, in order.
+pub const QUESTION_KEYS: [&str; 6] = ["demo", "q1", "q2", "q3", "q4", "q5"];
+
+/// Every part of the assignment, with the section that answers it.
+pub const PARTS: &[(&str, &str)] = &[
+    ("q1a", "q1"), ("q1b", "q1"), ("q1c", "q1"), ("q1d", "q1"), ("q1e", "q1"),
+    ("q2a", "q2"), ("q2b", "q2"), ("q2c", "q2"),
+    ("q3a", "q3"), ("q3b", "q3"), ("q3c", "q3"), ("q3d", "q3"), ("q3e", "q3"), ("q3f", "q3"),
+    ("q4-soft", "q4"), ("q4-reasoning", "q4"),
+    ("q5-data", "q5"), ("q5-model", "q5"), ("q5-train", "q5"), ("q5-eval", "q5"), ("q5-predict", "q5"),
+];
 
 pub fn build(store: &Store, run_id: &str, lang: Lang) -> Result<ReportModel> {
+    let catalog = super::i18n::Catalog::new(lang)?;
     let run = store.run(run_id)?.with_context(|| format!("no run `{run_id}` in {}", store.home().display()))?;
     let rows = store.experiments(run_id)?;
-    let mut q: BTreeMap<String, QuestionModel> = QUESTION_KEYS.iter().map(|k| (k.to_string(), QuestionModel { experiments: Vec::new() })).collect();
+    let mut questions: Vec<QuestionModel> = QUESTION_KEYS
+        .iter()
+        .map(|k| {
+            let intro = format!("intro-{k}");
+            QuestionModel { key: k.to_string(), heading: format!("heading-{k}"), anchor: format!("{{#{k}}}"), intro: catalog.has(&intro).then_some(intro), experiments: Vec::new() }
+        })
+        .collect();
     let mut counts = Counts::default();
     for row in rows {
-        let exp = exp_model(store, run_id, row)?;
+        let exp = exp_model(store, run_id, row, lang)?;
         counts.total += 1;
         match exp.status.as_str() {
             "finished" => counts.finished += 1,
             "skipped" => counts.skipped += 1,
             _ => counts.failed += 1,
         }
-        if let Some(question) = q.get_mut(&question_key(&exp.part)) {
+        let key = crate::spec::Part::parse(&exp.part).map_or_else(|| "demo".to_string(), |p| p.question_key());
+        if let Some(question) = questions.iter_mut().find(|q| q.key == key) {
             question.experiments.push(exp);
         }
     }
-    Ok(ReportModel {
-        lang,
-        dir: lang.dir(),
-        run,
-        generated_at: crate::clock::now_text(),
-        q,
-        counts,
-    })
+    let coverage = coverage(&questions, &catalog);
+    Ok(ReportModel { lang, dir: lang.dir(), run, generated_at: crate::clock::now_text(), questions, coverage, counts })
 }
 
-fn question_key(part: &str) -> String {
-    if part == "demo" {
-        "demo".into()
-    } else {
-        part.chars().take(2).collect()
-    }
+/// Which part each finished experiment answers comes from its kind in the task registry;
+/// a part the catalog answers in prose (`answer-<part>`) counts as answered in text.
+fn coverage(questions: &[QuestionModel], catalog: &super::i18n::Catalog) -> Vec<CoverageRow> {
+    let answered: Vec<&str> = questions
+        .iter()
+        .flat_map(|q| &q.experiments)
+        .filter(|e| e.finished)
+        .filter_map(|e| crate::tasks::find(&e.task))
+        .flat_map(|t| t.answers().iter().copied())
+        .collect();
+    PARTS
+        .iter()
+        .map(|&(part, section)| {
+            let status = if answered.contains(&part) {
+                "coverage-numbers"
+            } else if catalog.has(&format!("answer-{part}")) {
+                "coverage-text"
+            } else {
+                "coverage-missing"
+            };
+            CoverageRow { part: format!("part-{part}"), section: section.into(), heading: format!("heading-{section}"), status: status.into() }
+        })
+        .collect()
 }
 
-fn exp_model(store: &Store, run_id: &str, row: ExpRow) -> Result<ExpModel> {
+fn exp_model(store: &Store, run_id: &str, row: ExpRow, lang: Lang) -> Result<ExpModel> {
     let tables = store.tables(run_id, &row.exp_id)?;
     let dir = store.exp_dir(run_id, &row.exp_id);
     let artifacts = store.artifacts(run_id, &row.exp_id)?.into_iter().map(|(name, file)| (name, dir.join(file).display().to_string())).collect();
@@ -132,7 +190,7 @@ fn exp_model(store: &Store, run_id: &str, row: ExpRow) -> Result<ExpModel> {
         id: row.exp_id,
         part: row.part,
         task: row.task,
-        title: row.title,
+        title: crate::spec::model::Title::from_stored(&row.title).in_lang(lang.code()).to_string(),
         status: row.status,
         error: row.error,
         seed: row.seed,
@@ -143,5 +201,7 @@ fn exp_model(store: &Store, run_id: &str, row: ExpRow) -> Result<ExpModel> {
         tables: tables.into_iter().map(|t| (t.name.clone(), t)).collect(),
         metrics,
         artifacts,
+        section: String::new(),
+        section_error: None,
     })
 }

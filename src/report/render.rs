@@ -1,37 +1,20 @@
 //! Renders a run's report: handlebars → Markdown (+ plot SVGs beside it), then
 //! pulldown-cmark → one self-contained HTML file with inline CSS and SVG.
 use super::helpers::{self, PlotSink};
-use super::model::{Lang, ReportModel};
+use super::i18n::{Catalog, TEMPLATES};
+use super::model::ReportModel;
 use crate::fsx;
 use anyhow::{Context, Result};
 use handlebars::Handlebars;
 use pulldown_cmark::{html, Event, Options, Parser, Tag, TagEnd};
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::path::{Path, PathBuf};
 
-/// Templates are compiled into the binary so a report renders from any directory.
-const REPORT: &str = include_str!("../../templates/report.md.hbs");
+/// The page around the report, and its style; the layouts and partials come from
+/// `templates/` through the generated asset list.
 const HTML_SHELL: &str = include_str!("../../templates/html.hbs");
 const CSS: &str = include_str!("../../templates/report.css");
-
-const PARTIALS: [&str; 10] = ["header", "experiment", "pending", "demo", "q1", "q2", "q3", "q4", "q5", "footer"];
-
-macro_rules! lang_partials {
-    ($lang:literal) => {
-        [
-            include_str!(concat!("../../templates/", $lang, "/header.md.hbs")),
-            include_str!(concat!("../../templates/", $lang, "/experiment.md.hbs")),
-            include_str!(concat!("../../templates/", $lang, "/pending.md.hbs")),
-            include_str!(concat!("../../templates/", $lang, "/demo.md.hbs")),
-            include_str!(concat!("../../templates/", $lang, "/q1.md.hbs")),
-            include_str!(concat!("../../templates/", $lang, "/q2.md.hbs")),
-            include_str!(concat!("../../templates/", $lang, "/q3.md.hbs")),
-            include_str!(concat!("../../templates/", $lang, "/q4.md.hbs")),
-            include_str!(concat!("../../templates/", $lang, "/q5.md.hbs")),
-            include_str!(concat!("../../templates/", $lang, "/footer.md.hbs")),
-        ]
-    };
-}
 
 pub struct Rendered {
     pub markdown: String,
@@ -44,32 +27,68 @@ pub struct WrittenReport {
     pub html: PathBuf,
 }
 
-fn registry(lang: Lang, plots: PlotSink) -> Result<Handlebars<'static>> {
+/// Every template under `templates/` by its path (`report`, `experiment`,
+/// `tasks/clip_zero_shot`), in strict mode: a misspelt value is an error, not a blank.
+pub fn registry(catalog: Arc<Catalog>, plots: PlotSink) -> Result<Handlebars<'static>> {
     let mut hb = Handlebars::new();
-    hb.set_strict_mode(false);
+    hb.set_strict_mode(true);
     hb.register_escape_fn(super::escape::markdown);
-    hb.register_template_string("report", REPORT).context("template report.md.hbs")?;
-    let texts = match lang {
-        Lang::En => lang_partials!("en"),
-        Lang::Fa => lang_partials!("fa"),
-    };
-    for (name, text) in PARTIALS.iter().zip(texts) {
-        hb.register_partial(name, text).with_context(|| format!("template {}/{name}", lang.code()))?;
+    for (name, text) in TEMPLATES {
+        hb.register_template_string(name, *text).with_context(|| format!("template templates/{name}.md.hbs"))?;
     }
-    if lang == Lang::Fa {
-        hb.register_partial("status_fa", include_str!("../../templates/fa/status_fa.md.hbs")).context("template fa/status_fa")?;
-    }
-    helpers::register(&mut hb, plots, lang == Lang::Fa);
+    helpers::register(&mut hb, catalog, plots);
     Ok(hb)
 }
 
+/// The layout of a task kind: `templates/tasks/<kind>.md.hbs`.
+pub fn layout_name(kind: &str) -> String {
+    format!("tasks/{kind}")
+}
+
+/// Renders the section of each finished experiment from its kind's layout. A section that
+/// fails (a result stored by an older build, say) says why in its place instead of
+/// taking the whole report down.
+fn render_sections(hb: &Handlebars, catalog: &Catalog, model: &mut ReportModel) {
+    for exp in model.questions.iter_mut().flat_map(|q| q.experiments.iter_mut()).filter(|e| e.finished) {
+        let layout = layout_name(&exp.task);
+        let rendered = match hb.has_template(&layout) {
+            true => hb.render(&layout, &*exp).map_err(|e| e.to_string()),
+            false => Err(format!("no layout templates/{layout}.md.hbs")),
+        };
+        match rendered {
+            Ok(section) => exp.section = section,
+            Err(error) => {
+                exp.section = section_error(catalog, &exp.id, &error);
+                exp.section_error = Some(error);
+            }
+        }
+    }
+}
+
+fn section_error(catalog: &Catalog, exp: &str, error: &str) -> String {
+    let mut args = fluent_bundle::FluentArgs::new();
+    args.set("exp", super::escape::markdown(exp));
+    args.set("error", super::escape::markdown(error));
+    let text = catalog.message("section-error", Some(&args)).unwrap_or_else(|_| format!("{exp}: {error}"));
+    format!("> {text}\n")
+}
+
 pub fn render(model: &ReportModel) -> Result<Rendered> {
+    render_checked(model).map(|(rendered, _)| rendered)
+}
+
+/// Renders, and also returns each section that could not be rendered with its reason
+/// (the report shows them in place; tests require there are none).
+pub fn render_checked(model: &ReportModel) -> Result<(Rendered, Vec<(String, String)>)> {
+    let mut model = model.clone();
+    let catalog = Arc::new(Catalog::new(model.lang)?);
     let plots = PlotSink::default();
-    let hb = registry(model.lang, plots.clone())?;
-    let markdown = hb.render("report", model).context("rendering the report template")?;
+    let hb = registry(catalog.clone(), plots.clone())?;
+    render_sections(&hb, &catalog, &mut model);
+    let markdown = hb.render("report", &model).context("rendering the report template")?;
     let plots = std::mem::take(&mut *plots.lock().unwrap_or_else(|p| p.into_inner()));
     let body = markdown_to_html(&markdown, &plots);
-    let title = format!("HW5 — {}", model.run.suite_name);
+    let title = catalog.message("report-title", None)?;
     // The shell is HTML, so it keeps handlebars' HTML escaping.
     let html = Handlebars::new()
         .render_template(HTML_SHELL, &serde_json::json!({
@@ -80,13 +99,14 @@ pub fn render(model: &ReportModel) -> Result<Rendered> {
             "body": body,
         }))
         .context("rendering the HTML shell")?;
-    Ok(Rendered { markdown, html, plots })
+    let failed = model.questions.iter().flat_map(|q| &q.experiments).filter_map(|e| e.section_error.clone().map(|err| (e.id.clone(), err))).collect();
+    Ok((Rendered { markdown, html, plots }, failed))
 }
 
 /// Markdown → HTML body; images that point at rendered plots become inline SVG.
 pub fn markdown_to_html(markdown: &str, plots: &[(String, String)]) -> String {
     let svgs: HashMap<String, &str> = plots.iter().map(|(f, s)| (format!("plots/{f}"), s.as_str())).collect();
-    let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH);
+    let parser = Parser::new_ext(markdown, Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_HEADING_ATTRIBUTES);
     let mut events = Vec::new();
     let mut skipping_image = false;
     for event in parser {

@@ -202,7 +202,7 @@ pub fn table_csv(table: &ResultTable) -> String {
             s.to_string()
         }
     };
-    let mut out = table.columns.iter().map(|c| field(&c.name)).collect::<Vec<_>>().join(",");
+    let mut out = table.columns.iter().map(|c| field(&c.key)).collect::<Vec<_>>().join(",");
     out.push('\n');
     for row in &table.rows {
         let cells: Vec<String> = row

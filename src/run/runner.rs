@@ -70,7 +70,7 @@ pub fn start(suite: Suite, options: RunOptions, paths: &Paths) -> Result<RunHand
             exp_id: &e.id,
             part: &e.part.to_string(),
             task: e.task,
-            title: e.display_title(),
+            title: &e.stored_title(),
             seed: e.seed,
             device: &e.device.to_string(),
         })?;

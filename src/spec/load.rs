@@ -70,7 +70,7 @@ struct RawExperiment {
     id: String,
     part: String,
     task: String,
-    title: Option<String>,
+    title: Option<super::model::Title>,
     #[serde(default)]
     params: serde_norway::Value,
     seed: Option<u64>,

@@ -24,7 +24,7 @@ impl Suite {
 pub struct Experiment {
     pub id: String,
     pub part: Part,
-    pub title: Option<String>,
+    pub title: Option<Title>,
     /// The task kind's name (`task:` in YAML), as the registry spells it.
     pub task: &'static str,
     pub params: Params,
@@ -48,8 +48,63 @@ impl Experiment {
         })
     }
 
+    /// The English title (the dashboard's), else the id.
     pub fn display_title(&self) -> &str {
-        self.title.as_deref().unwrap_or(&self.id)
+        self.title.as_ref().map_or(&self.id, Title::en)
+    }
+
+    /// The title as the store keeps it (see `Title::stored`), else the id.
+    pub fn stored_title(&self) -> String {
+        self.title.as_ref().map_or_else(|| self.id.clone(), Title::stored)
+    }
+}
+
+/// An experiment's title: one text, or one per language
+/// (`title: { en: "Zero-shot accuracy", fa: "دقت بدون نمونه" }`).
+#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
+#[serde(untagged)]
+pub enum Title {
+    Plain(String),
+    Languages(TitleLanguages),
+}
+
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TitleLanguages {
+    pub en: String,
+    pub fa: Option<String>,
+}
+
+impl Title {
+    pub fn en(&self) -> &str {
+        match self {
+            Title::Plain(t) => t,
+            Title::Languages(l) => &l.en,
+        }
+    }
+
+    /// The title in language `code` (`en`, `fa`), else the English one.
+    pub fn in_lang(&self, code: &str) -> &str {
+        match self {
+            Title::Languages(TitleLanguages { fa: Some(fa), .. }) if code == "fa" => fa,
+            _ => self.en(),
+        }
+    }
+
+    /// For the store's one title column: the plain text, or JSON when it has languages.
+    pub fn stored(&self) -> String {
+        match self {
+            Title::Plain(t) => t.clone(),
+            Title::Languages(l) => serde_json::to_string(l).unwrap_or_else(|_| l.en.clone()),
+        }
+    }
+
+    /// The inverse of `stored`.
+    pub fn from_stored(text: &str) -> Title {
+        match serde_json::from_str::<TitleLanguages>(text) {
+            Ok(l) if text.starts_with('{') => Title::Languages(l),
+            _ => Title::Plain(text.to_string()),
+        }
     }
 }
 

@@ -135,6 +135,13 @@ impl<'a> TaskContext<'a> {
         self.emit(Event::Value { exp: self.exp_id.clone(), name: name.into(), value: value.into() });
     }
 
+    /// The task's verdicts (which prompt won, whether LoRA reaches full fine-tuning ...),
+    /// stored as the value `findings`; the report picks its sentences by them.
+    pub fn findings(&self, findings: &impl serde::Serialize) {
+        // Plain data (enums, numbers, options) always serialises.
+        self.value("findings", serde_json::to_value(findings).unwrap_or_default());
+    }
+
     /// Err(Cancelled) once the user asked to stop; call it every step.
     pub fn check_cancelled(&self) -> Result<()> {
         if self.cancel.is_cancelled() {

@@ -32,9 +32,9 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         }
         let height = (table.rows.len() as u16 + 2).min(bottom - y);
         let widths: Vec<Constraint> = table.columns.iter().map(|_| Constraint::Fill(1)).collect();
-        let rows = (0..table.rows.len()).map(|r| Row::new((0..table.columns.len()).map(|c| table.cell_text(r, c))));
+        let rows = (0..table.rows.len()).map(|r| Row::new((0..table.columns.len()).map(|c| crate::report::i18n::english().cell(table, r, c))));
         let widget = Table::new(rows, widths)
-            .header(Row::new(table.columns.iter().map(|c| c.name.clone())).style(theme.title()))
+            .header(Row::new(table.columns.iter().map(|c| crate::report::i18n::english().column(&c.key))).style(theme.title()))
             .block(Block::default().title(Span::styled(table.title.clone(), theme.accent())));
         frame.render_widget(widget, Rect { x: inner.x, y, width: inner.width, height });
         y += height;

@@ -4,12 +4,24 @@
 use crate::results::{ColumnKind, ResultTable};
 use super::params::{require_needed, ClipCompareParams};
 use crate::spec::validate::Violations;
+use crate::findings::Outcome;
 use crate::tasks::registry::Task;
-use super::stored::{column, Stored};
+use serde::Serialize;
+use super::stored::Stored;
 use crate::tasks::TaskContext;
 use anyhow::Result;
 use serde_json::json;
 use std::collections::BTreeMap;
+
+/// What (f) found; accuracies are level within `ACCURACY_TOLERANCE`.
+#[derive(Debug, Clone, Serialize)]
+pub struct CompareFindings {
+    /// The larger model's zero-shot top-1 against the smaller's.
+    pub scale: Outcome,
+    /// The large-minus-base gap between the best adapted classifiers against the
+    /// zero-shot gap: Behind means adaptation narrows it.
+    pub gap_after_adaptation: Option<Outcome>,
+}
 
 /// The `clip_compare` kind.
 pub struct ClipCompare;
@@ -20,7 +32,7 @@ impl Task for ClipCompare {
     const QUESTION: Option<u8> = Some(3);
     const SUMMARY: &'static str = "ConvNeXt-Base vs ConvNeXt-XXLarge side by side";
     const ANSWERS: &'static [&'static str] = &["q3f"];
-    const CODE_VERSION: u32 = 3;
+    const CODE_VERSION: u32 = 4;
 
     fn check(p: &ClipCompareParams, needs: &[String], v: &mut Violations) {
         for (field, id) in p.named() {
@@ -35,7 +47,7 @@ impl Task for ClipCompare {
 
 fn f1_by_class(s: &Stored) -> BTreeMap<String, f64> {
     let Some(t) = s.table("per_class") else { return BTreeMap::new() };
-    let (ci, fi) = (column(t, "class"), column(t, "F1"));
+    let (ci, fi) = (t.column("class"), t.column("f1"));
     let (Some(ci), Some(fi)) = (ci, fi) else { return BTreeMap::new() };
     t.rows
         .iter()
@@ -53,7 +65,7 @@ pub fn run(p: &ClipCompareParams, ctx: &TaskContext) -> Result<()> {
     let mut models = ResultTable::new(
         "models",
         "Zero-shot accuracy of the two models",
-        &[("model", ColumnKind::Text), ("prompt", ColumnKind::Text), ("top-1", ColumnKind::Percent), ("top-5", ColumnKind::Percent), ("mean per-class", ColumnKind::Percent)],
+        &[("model", ColumnKind::Text), ("prompt", ColumnKind::Text), ("top1", ColumnKind::Percent), ("top5", ColumnKind::Percent), ("mean_per_class", ColumnKind::Percent)],
     );
     for s in [&base, &large] {
         models.push(vec![text(s, "model"), text(s, "template"), json!(num(s, "top1")), json!(num(s, "top5")), json!(num(s, "mean_per_class"))]);
@@ -67,7 +79,7 @@ pub fn run(p: &ClipCompareParams, ctx: &TaskContext) -> Result<()> {
     let mut table = ResultTable::new(
         "per_class_f1",
         "F1 per class, largest gain first",
-        &[("class", ColumnKind::Text), ("F1 base", ColumnKind::Percent), ("F1 large", ColumnKind::Percent), ("change (points)", ColumnKind::Float)],
+        &[("class", ColumnKind::Text), ("f1_base", ColumnKind::Percent), ("f1_large", ColumnKind::Percent), ("change_points", ColumnKind::Float)],
     );
     for (c, b, l) in &changes {
         table.push(vec![json!(c), json!(b), json!(l), json!((l - b) * 100.0)]);
@@ -79,10 +91,11 @@ pub fn run(p: &ClipCompareParams, ctx: &TaskContext) -> Result<()> {
         let mut prompts = ResultTable::new(
             "templates",
             "Prompt study of the two models",
-            &[("quantity", ColumnKind::Text), ("base", ColumnKind::Percent), ("large", ColumnKind::Percent)],
+            &[("quantity", ColumnKind::Term), ("base", ColumnKind::Percent), ("large", ColumnKind::Percent)],
         );
-        for (label, key) in [("best prompt", "best_top1"), ("best single prompt", "best_single_top1"), ("7-template ensemble", "ensemble7_top1"), ("80-template ensemble", "ensemble80_top1"), ("generic templates (mean)", "generic_mean_top1")] {
-            prompts.push(vec![json!(label), json!(num(&bt, key)), json!(num(&lt, key))]);
+        // The quantity is named by the value it reads (a term of the catalogs).
+        for key in ["best_top1", "best_single_top1", "ensemble7_top1", "ensemble80_top1", "generic_mean_top1"] {
+            prompts.push(vec![json!(key), json!(num(&bt, key)), json!(num(&lt, key))]);
         }
         ctx.table(prompts);
         ctx.value("base_best_prompt", text(&bt, "best_prompt"));
@@ -92,6 +105,7 @@ pub fn run(p: &ClipCompareParams, ctx: &TaskContext) -> Result<()> {
         }
     }
 
+    let mut gap_after_adaptation = None;
     if !p.base_adapted.is_empty() || !p.large_adapted.is_empty() {
         let (table, gaps) = adaptation_table(ctx, &p.base_adapted, &p.large_adapted)?;
         ctx.table(table);
@@ -101,6 +115,7 @@ pub fn run(p: &ClipCompareParams, ctx: &TaskContext) -> Result<()> {
             ctx.value("adapted_gap", adapted_gap);
             ctx.value("best_adapted_base", best_base);
             ctx.value("best_adapted_large", best_large);
+            gap_after_adaptation = Some(Outcome::accuracy(adapted_gap, zero_shot_gap));
         }
     }
 
@@ -119,6 +134,8 @@ pub fn run(p: &ClipCompareParams, ctx: &TaskContext) -> Result<()> {
     ctx.value("biggest_gain", first.2 - first.1);
     ctx.value("biggest_loss_class", last.0.clone());
     ctx.value("biggest_loss", last.2 - last.1);
+    let (b1, l1) = (num(&base, "top1").unwrap_or_default(), num(&large, "top1").unwrap_or_default());
+    ctx.findings(&CompareFindings { scale: Outcome::accuracy(l1, b1), gap_after_adaptation });
     Ok(())
 }
 
@@ -132,8 +149,8 @@ fn method_rows(ctx: &TaskContext, ids: &[String]) -> Result<Vec<(String, [Option
     for id in ids {
         let stored = Stored::read(ctx, id)?;
         let t = stored.table("methods").ok_or_else(|| anyhow::anyhow!("`{id}` stored no methods table (is it a clip_class_embedding or clip_linear_probe experiment?)"))?;
-        let Some(mi) = column(t, "method") else { continue };
-        let cols = ["top-1", "top-5", "mean per-class"].map(|c| column(t, c));
+        let Some(mi) = t.column("method") else { continue };
+        let cols = ["top1", "top5", "mean_per_class"].map(|c| t.column(c));
         for r in &t.rows {
             let Some(m) = r[mi].as_str() else { continue };
             if !rows.iter().any(|x| x.0 == m) {
@@ -149,8 +166,8 @@ fn adaptation_table(ctx: &TaskContext, base: &[String], large: &[String]) -> Res
     let mut table = ResultTable::new(
         "adaptation",
         "Test accuracy by method and model",
-        &[("method", ColumnKind::Text), ("base top-1", ColumnKind::Percent), ("base top-5", ColumnKind::Percent), ("base mean per-class", ColumnKind::Percent),
-          ("large top-1", ColumnKind::Percent), ("large top-5", ColumnKind::Percent), ("large mean per-class", ColumnKind::Percent), ("top-1 change (points)", ColumnKind::Float)],
+        &[("method", ColumnKind::Term), ("base_top1", ColumnKind::Percent), ("base_top5", ColumnKind::Percent), ("base_mean_per_class", ColumnKind::Percent),
+          ("large_top1", ColumnKind::Percent), ("large_top5", ColumnKind::Percent), ("large_mean_per_class", ColumnKind::Percent), ("top1_change_points", ColumnKind::Float)],
     );
     let mut order: Vec<String> = b.iter().map(|x| x.0.clone()).collect();
     order.extend(l.iter().map(|x| x.0.clone()).filter(|m| !b.iter().any(|x| &x.0 == m)));

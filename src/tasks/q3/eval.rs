@@ -33,7 +33,7 @@ pub fn per_class_table(e: &Evaluation, names: &[String]) -> ResultTable {
         "per_class",
         "Per-class metrics on the test split (worst F1 first)",
         &[("class", ColumnKind::Text), ("images", ColumnKind::Integer), ("precision", ColumnKind::Percent),
-          ("recall", ColumnKind::Percent), ("accuracy (one-vs-rest)", ColumnKind::Percent), ("F1", ColumnKind::Percent)],
+          ("recall", ColumnKind::Percent), ("accuracy_ovr", ColumnKind::Percent), ("f1", ColumnKind::Percent)],
     );
     let per = e.confusion.per_class();
     let mut order: Vec<usize> = (0..per.len()).collect();

@@ -8,6 +8,8 @@ use super::{dataset, model};
 use crate::data::stanford_dogs::{hold_out, Class, Split};
 use crate::results::{ColumnKind, ResultTable};
 use super::params::PerClassParams;
+use crate::findings::Outcome;
+use serde::Serialize;
 use crate::tasks::registry::Task;
 use crate::tasks::TaskContext;
 use anyhow::Result;
@@ -23,7 +25,7 @@ impl Task for ClipPerClass {
     const QUESTION: Option<u8> = Some(3);
     const SUMMARY: &'static str = "per-class metrics and worst-class prompt search";
     const ANSWERS: &'static [&'static str] = &["q3c"];
-    const CODE_VERSION: u32 = 1;
+    const CODE_VERSION: u32 = 2;
 
     fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
         run(p, ctx)
@@ -42,6 +44,14 @@ fn name_variants(class: &Class) -> Vec<String> {
     names
 }
 
+#[derive(Debug, Clone, Serialize)]
+pub struct PerClassFindings {
+    /// The held-out images chose a prompt other than the original for the worst class.
+    pub prompt_changed: bool,
+    /// With a new prompt: the worst class's test F1 after against before.
+    pub test_effect: Option<Outcome>,
+}
+
 pub fn run(p: &PerClassParams, ctx: &TaskContext) -> Result<()> {
     let model = ctx.stage("load model", || model::load(&p.model, p.weights.as_deref(), ctx))?;
     let (test, test_id) = ctx.stage("open data set", || dataset::open(ctx.paths(), &p.dataset, p.split))?;
@@ -53,8 +63,8 @@ pub fn run(p: &PerClassParams, ctx: &TaskContext) -> Result<()> {
     let before = evaluate(&similarities(&test_feats.features, &base), &test_feats.labels, n_classes);
     ctx.table(per_class_table(&before, &names));
     ctx.table(confused_pairs(&before, &names));
-    let heatmap = crate::plots::heatmap("Confusion matrix (rows: true class, columns: predicted)", &names, &confusion_rows(&before))?;
-    ctx.artifact("confusion", "confusion.svg", heatmap.as_bytes())?;
+    // The matrix as data: the report draws it with titles in its own language.
+    ctx.value("confusion", json!({"classes": names, "rows": confusion_rows(&before)}));
     let (mp, mr, mf) = before.confusion.macro_avg();
     let (_, _, wf) = before.confusion.weighted_avg();
     for (k, v) in [("top1", before.top1), ("macro_precision", mp), ("macro_recall", mr), ("macro_f1", mf), ("weighted_f1", wf)] {
@@ -103,7 +113,7 @@ pub fn run(p: &PerClassParams, ctx: &TaskContext) -> Result<()> {
     let mut search = ResultTable::new(
         "prompt_search",
         &format!("Prompts for \"{}\" scored on held-out training images", names[worst]),
-        &[("prompt", ColumnKind::Text), ("held-out F1 of the class", ColumnKind::Percent), ("held-out top-1", ColumnKind::Percent)],
+        &[("prompt", ColumnKind::Text), ("heldout_f1", ColumnKind::Percent), ("heldout_top1", ColumnKind::Percent)],
     );
     let mut best = (base_prompt.clone(), base_held, base.shallow_clone());
     let total = candidates.len() as u64;
@@ -130,13 +140,13 @@ pub fn run(p: &PerClassParams, ctx: &TaskContext) -> Result<()> {
     let mut effect = ResultTable::new(
         "prompt_effect",
         "Effect on the test split",
-        &[("class", ColumnKind::Text), ("role", ColumnKind::Text), ("F1 before", ColumnKind::Percent), ("F1 after", ColumnKind::Percent), ("change (points)", ColumnKind::Float)],
+        &[("class", ColumnKind::Text), ("role", ColumnKind::Term), ("f1_before", ColumnKind::Percent), ("f1_after", ColumnKind::Percent), ("change_points", ColumnKind::Float)],
     );
-    effect.push(vec![json!(names[worst]), json!("worst class"), json!(per[worst].f1), json!(per_after[worst].f1), json!((per_after[worst].f1 - per[worst].f1) * 100.0)]);
+    effect.push(vec![json!(names[worst]), json!("worst_class"), json!(per[worst].f1), json!(per_after[worst].f1), json!((per_after[worst].f1 - per[worst].f1) * 100.0)]);
     for &(j, _) in &confused_with {
-        effect.push(vec![json!(names[j]), json!("confused with it"), json!(per[j].f1), json!(per_after[j].f1), json!((per_after[j].f1 - per[j].f1) * 100.0)]);
+        effect.push(vec![json!(names[j]), json!("confused_with_it"), json!(per[j].f1), json!(per_after[j].f1), json!((per_after[j].f1 - per[j].f1) * 100.0)]);
     }
-    effect.push(vec![json!("all classes (top-1)"), json!("overall"), json!(before.top1), json!(after.top1), json!((after.top1 - before.top1) * 100.0)]);
+    effect.push(vec![json!(null), json!("all_classes_top1"), json!(before.top1), json!(after.top1), json!((after.top1 - before.top1) * 100.0)]);
     ctx.table(effect);
     ctx.value("base_prompt", base_prompt.clone());
     ctx.value("chosen_prompt", best.0.clone());
@@ -149,6 +159,8 @@ pub fn run(p: &PerClassParams, ctx: &TaskContext) -> Result<()> {
     ctx.value("worst_f1_change", per_after[worst].f1 - per[worst].f1);
     ctx.value("top1_after", after.top1);
     ctx.value("top1_change", after.top1 - before.top1);
+    let changed = best.0 != base_prompt;
+    ctx.findings(&PerClassFindings { prompt_changed: changed, test_effect: changed.then(|| Outcome::accuracy(per_after[worst].f1, per[worst].f1)) });
     Ok(())
 }
 
@@ -177,7 +189,7 @@ fn confused_pairs(e: &Evaluation, names: &[String]) -> ResultTable {
     let mut t = ResultTable::new(
         "confused_pairs",
         "Most confused pairs (test)",
-        &[("true class", ColumnKind::Text), ("predicted as", ColumnKind::Text), ("images", ColumnKind::Integer), ("share of the true class", ColumnKind::Percent)],
+        &[("true_class", ColumnKind::Text), ("predicted", ColumnKind::Text), ("images", ColumnKind::Integer), ("share", ColumnKind::Percent)],
     );
     let per = e.confusion.per_class();
     for (a, b, count) in e.confusion.most_confused(10) {

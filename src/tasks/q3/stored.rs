@@ -31,8 +31,3 @@ impl Stored {
         self.tables.iter().find(|t| t.name == name)
     }
 }
-
-/// The index of column `name` in `table`.
-pub fn column(table: &ResultTable, name: &str) -> Option<usize> {
-    table.columns.iter().position(|c| c.name == name)
-}

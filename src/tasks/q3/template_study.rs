@@ -8,6 +8,8 @@ use super::{dataset, model};
 use crate::data::stanford_dogs::ClassNames;
 use crate::results::{ColumnKind, ResultTable};
 use super::params::TemplatesParams;
+use crate::findings::Outcome;
+use serde::Serialize;
 use crate::tasks::registry::Task;
 use crate::tasks::TaskContext;
 use anyhow::Result;
@@ -22,7 +24,7 @@ impl Task for ClipTemplates {
     const QUESTION: Option<u8> = Some(3);
     const SUMMARY: &'static str = "prompt-template study";
     const ANSWERS: &'static [&'static str] = &["q3b"];
-    const CODE_VERSION: u32 = 1;
+    const CODE_VERSION: u32 = 2;
 
     fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
         run(p, ctx)
@@ -41,6 +43,18 @@ pub const STUDY: [(&str, &str); 9] = [
     ("a photo of a {}, a dog with its typical coat and ears.", "descriptive"),
     ("a photo of a {}, a breed known for its size and shape.", "descriptive"),
 ];
+
+/// What the template study found, each an accuracy comparison (level within
+/// `ACCURACY_TOLERANCE`).
+#[derive(Debug, Clone, Serialize)]
+pub struct TemplateFindings {
+    /// The best ensemble against the best single prompt.
+    pub ensemble: Outcome,
+    /// The best kind of added context against generic templates (when the study has both).
+    pub context: Option<Outcome>,
+    /// Curated class names against raw folder names, averaged over prompts.
+    pub names: Outcome,
+}
 
 pub fn run(p: &TemplatesParams, ctx: &TaskContext) -> Result<()> {
     let model = ctx.stage("load model", || model::load(&p.model, p.weights.as_deref(), ctx))?;
@@ -65,8 +79,8 @@ pub fn run(p: &TemplatesParams, ctx: &TaskContext) -> Result<()> {
     let mut table = ResultTable::new(
         "templates",
         "Zero-shot accuracy by prompt",
-        &[("prompt", ColumnKind::Text), ("kind", ColumnKind::Text), ("class names", ColumnKind::Text),
-          ("top-1", ColumnKind::Percent), ("top-5", ColumnKind::Percent), ("mean per-class", ColumnKind::Percent)],
+        &[("prompt", ColumnKind::Text), ("kind", ColumnKind::Term), ("class_names", ColumnKind::Term),
+          ("top1", ColumnKind::Percent), ("top5", ColumnKind::Percent), ("mean_per_class", ColumnKind::Percent)],
     );
     let total = (variants.len() * 2) as u64;
     let mut done = 0;
@@ -107,7 +121,6 @@ pub fn run(p: &TemplatesParams, ctx: &TaskContext) -> Result<()> {
     ctx.value("bare_name_top1", find("{}", ClassNames::Curated).map_or(json!(null), |v| json!(v)));
     ctx.value("ensemble7_top1", find("ensemble of 7 (SIMPLE_IMAGENET)", ClassNames::Curated).unwrap_or_default());
     ctx.value("ensemble80_top1", find("ensemble of 80 (OPENAI_IMAGENET)", ClassNames::Curated).unwrap_or_default());
-    ctx.value("ensemble_beats_best_single", best.1 == "ensemble");
     let mut kinds: Vec<&str> = curated.iter().map(|r| r.1.as_str()).filter(|k| *k != "ensemble").collect();
     kinds.dedup();
     for kind in &kinds {
@@ -118,16 +131,21 @@ pub fn run(p: &TemplatesParams, ctx: &TaskContext) -> Result<()> {
     // The kind of added context that helped most, against generic templates.
     let generic = mean_of("generic");
     let best_context = kinds.iter().filter(|k| **k != "generic").filter_map(|k| mean_of(k).map(|m| (*k, m))).max_by(|a, b| a.1.total_cmp(&b.1));
+    let mut context = None;
     if let (Some(g), Some((kind, m))) = (generic, best_context) {
         ctx.value("generic_mean_top1", g);
         ctx.value("best_context_kind", kind);
         ctx.value("best_context_mean_top1", m);
-        ctx.value("context_helps", m > g);
+        ctx.value("context_minus_generic", m - g);
+        context = Some(Outcome::accuracy(m, g));
     }
+    let best_ensemble = curated.iter().filter(|r| r.1 == "ensemble").map(|r| r.3).fold(f64::NEG_INFINITY, f64::max);
+    ctx.value("best_ensemble_top1", best_ensemble);
     let raw_mean = results.iter().filter(|r| r.2 == ClassNames::Raw).map(|r| r.3).sum::<f64>() / variants.len() as f64;
     let curated_mean = curated.iter().map(|r| r.3).sum::<f64>() / variants.len() as f64;
     ctx.value("raw_names_mean_top1", raw_mean);
     ctx.value("curated_names_mean_top1", curated_mean);
     ctx.value("prompts", variants.len());
+    ctx.findings(&TemplateFindings { ensemble: Outcome::accuracy(best_ensemble, best_single.3), context, names: Outcome::accuracy(curated_mean, raw_mean) });
     Ok(())
 }

@@ -19,7 +19,7 @@ impl Task for ClipZeroShot {
     const QUESTION: Option<u8> = Some(3);
     const SUMMARY: &'static str = "CLIP zero-shot accuracy on Stanford Dogs";
     const ANSWERS: &'static [&'static str] = &["q3a"];
-    const CODE_VERSION: u32 = 1;
+    const CODE_VERSION: u32 = 2;
 
     fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
         run(p, ctx)
@@ -41,7 +41,7 @@ pub fn run(p: &ZeroShotParams, ctx: &TaskContext) -> Result<()> {
             "summary",
             "Zero-shot accuracy",
             &[("model", ColumnKind::Text), ("prompt", ColumnKind::Text), ("images", ColumnKind::Integer), ("skipped", ColumnKind::Integer),
-              ("top-1", ColumnKind::Percent), ("top-5", ColumnKind::Percent), ("mean per-class", ColumnKind::Percent)],
+              ("top1", ColumnKind::Percent), ("top5", ColumnKind::Percent), ("mean_per_class", ColumnKind::Percent)],
         );
         summary.push(vec![json!(model_name), json!(p.template), json!(feats.labels.len()), json!(feats.skipped.len()), json!(e.top1), json!(e.top5), json!(e.mean_per_class)]);
         ctx.table(summary);

@@ -7,7 +7,9 @@ use super::methods::Method;
 use super::{prepare, study};
 use crate::nn::class_head::CosineHead;
 use crate::tasks::q3::params::{ClassEmbeddingMethod, ClassEmbeddingParams};
+use crate::findings::Outcome;
 use crate::tasks::registry::Task;
+use serde::Serialize;
 use crate::tasks::TaskContext;
 use anyhow::Result;
 use tch::nn::VarStore;
@@ -21,11 +23,27 @@ impl Task for ClipClassEmbedding {
     const QUESTION: Option<u8> = Some(3);
     const SUMMARY: &'static str = "a trainable embedding per class";
     const ANSWERS: &'static [&'static str] = &["q3d"];
-    const CODE_VERSION: u32 = 1;
+    const CODE_VERSION: u32 = 2;
 
     fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
         run(p, ctx)
     }
+}
+
+/// What (d) found; comparisons of accuracies are level within `ACCURACY_TOLERANCE`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ClassEmbeddingFindings {
+    /// Whether validation chose to train the text-initialised head at all (a best step
+    /// above 0); false keeps the zero-shot vectors.
+    pub text_init_trained: Option<bool>,
+    /// CoOp against the text-initialised joint-space head, on test.
+    pub coop_vs_head: Option<Outcome>,
+    /// The text-initialised head against the random one at the fewest shots.
+    pub text_vs_random_at_fewest: Option<Outcome>,
+    /// More than one method shares the best test accuracy.
+    pub best_tie: bool,
+    /// The best method against zero-shot CLIP.
+    pub best_vs_zero_shot: Option<Outcome>,
 }
 
 /// (d)'s methods, in the order they run and are reported.
@@ -54,18 +72,31 @@ pub fn run(params: &ClassEmbeddingParams, ctx: &TaskContext) -> Result<()> {
         ctx.value("coop_context_tokens", m);
         ctx.value("coop_init_words", p.coop.ctx_init.trim());
     }
-    let curve = |m: Method| s.curves.iter().find(|c| c.method == m.label());
+    let mut found = ClassEmbeddingFindings::default();
+    let curve = |m: Method| s.curves.iter().find(|c| c.method == m.key());
     if let (Some(text), Some(random)) = (curve(Method::TextInit), curve(Method::RandomInit)) {
         if let (Some(t), Some(r)) = (text.points.first(), random.points.first()) {
-            ctx.value("text_beats_random_at_fewest", t.mean > r.mean);
             ctx.value("text_minus_random_at_fewest", t.mean - r.mean);
+            found.text_vs_random_at_fewest = Some(Outcome::accuracy(t.mean, r.mean));
         }
         ctx.value("random_meets_text_at", first_meeting(text, random).map_or(serde_json::Value::Null, serde_json::Value::from));
     }
-    if let Some(best) = s.runs.iter().max_by(|a, b| a.test.top1.total_cmp(&b.test.top1)) {
-        ctx.value("best_method", best.method.label());
-        ctx.value("best_top1", best.test.top1);
-        ctx.value("best_gain_over_zero_shot", best.test.top1 - s.zero_shot.top1);
+    let run = |m: Method| s.runs.iter().find(|r| r.method == m);
+    if let (Some(coop), Some(head)) = (run(Method::Coop), run(Method::TextInit)) {
+        found.coop_vs_head = Some(Outcome::accuracy(coop.test.top1, head.test.top1));
     }
+    if let Some(head) = run(Method::TextInit) {
+        found.text_init_trained = head.outcome.as_ref().map(|o| o.best_step > 0);
+    }
+    if let Some(best) = s.runs.iter().map(|r| r.test.top1).reduce(f64::max) {
+        // Every method level with the best shares the place: a tie is named as one.
+        let leaders: Vec<&str> = s.runs.iter().filter(|r| Outcome::accuracy(r.test.top1, best) == Outcome::Level).map(|r| r.method.key()).collect();
+        ctx.value("best_methods", leaders.clone());
+        ctx.value("best_top1", best);
+        ctx.value("best_gain_over_zero_shot", best - s.zero_shot.top1);
+        found.best_tie = leaders.len() > 1;
+        found.best_vs_zero_shot = Some(Outcome::accuracy(best, s.zero_shot.top1));
+    }
+    ctx.findings(&found);
     Ok(())
 }

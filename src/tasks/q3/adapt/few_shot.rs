@@ -1,7 +1,6 @@
 //! Few-shot curves: test top-1 (mean ± std over seeds) against training images per
 //! class, stored as a table so another experiment can draw them beside its own.
 use crate::results::{ColumnKind, ResultTable};
-use crate::tasks::q3::stored::column;
 use serde_json::json;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -37,11 +36,12 @@ impl Curve {
 
 pub const TABLE: &str = "few_shot";
 
-pub fn table(curves: &[Curve]) -> ResultTable {
+/// The curves as a result table named `name`.
+pub fn table(name: &str, curves: &[Curve]) -> ResultTable {
     let mut t = ResultTable::new(
-        TABLE,
+        name,
         "Few-shot test top-1 (mean ± std over seeds)",
-        &[("method", ColumnKind::Text), ("shots per class", ColumnKind::Text), ("top-1 mean", ColumnKind::Percent), ("top-1 std", ColumnKind::Percent), ("runs", ColumnKind::Integer)],
+        &[("method", ColumnKind::Term), ("shots", ColumnKind::Text), ("top1_mean", ColumnKind::Percent), ("top1_std", ColumnKind::Percent), ("runs", ColumnKind::Integer)],
     );
     for c in curves {
         for p in &c.points {
@@ -53,7 +53,7 @@ pub fn table(curves: &[Curve]) -> ResultTable {
 
 /// The curves of a stored `few_shot` table, in the order they appear.
 pub fn from_table(t: &ResultTable) -> Vec<Curve> {
-    let cols = ["method", "shots per class", "top-1 mean", "top-1 std", "runs"].map(|c| column(t, c));
+    let cols = ["method", "shots", "top1_mean", "top1_std", "runs"].map(|c| t.column(c));
     let [Some(mi), Some(si), Some(ai), Some(di), Some(ri)] = cols else { return Vec::new() };
     let mut curves: Vec<Curve> = Vec::new();
     for row in &t.rows {
@@ -70,23 +70,6 @@ pub fn from_table(t: &ResultTable) -> Vec<Curve> {
 /// The fewest shots at which `challenger` reaches `leader` (None: it never does).
 pub fn first_meeting(leader: &Curve, challenger: &Curve) -> Option<String> {
     leader.points.iter().find(|p| challenger.at(&p.shots).is_some_and(|c| c.mean >= p.mean)).map(|p| p.shots.clone())
-}
-
-pub fn chart(title: &str, curves: &[Curve], zero_shot: f64) -> anyhow::Result<String> {
-    let mut labels: Vec<String> = Vec::new();
-    for p in curves.iter().flat_map(|c| &c.points) {
-        if !labels.contains(&p.shots) {
-            labels.push(p.shots.clone());
-        }
-    }
-    let series: Vec<crate::plots::BandSeries> = curves
-        .iter()
-        .map(|c| crate::plots::BandSeries {
-            name: c.method.clone(),
-            points: labels.iter().map(|l| c.at(l).map_or((f64::NAN, 0.0), |p| (p.mean, p.std))).collect(),
-        })
-        .collect();
-    crate::plots::few_shot_chart(title, &labels, &series, Some(("zero-shot", zero_shot)))
 }
 
 #[cfg(test)]
@@ -108,7 +91,7 @@ mod tests {
     fn table_round_trips_and_meeting_point() {
         let text = curve("text", &[("1", 0.6), ("2", 0.65), ("full", 0.8)]);
         let probe = curve("probe", &[("1", 0.3), ("2", 0.66), ("full", 0.85)]);
-        let back = from_table(&table(&[text.clone(), probe.clone()]));
+        let back = from_table(&table(TABLE, &[text.clone(), probe.clone()]));
         assert_eq!(back, vec![text.clone(), probe.clone()]);
         assert_eq!(first_meeting(&text, &probe).as_deref(), Some("2"));
         assert_eq!(first_meeting(&probe, &text).as_deref(), Some("1"));

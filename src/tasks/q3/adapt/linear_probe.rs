@@ -7,7 +7,9 @@ use super::{prepare, study};
 use crate::results::ResultTable;
 use super::super::params::{require_needed, LinearProbeParams, ProbeMethod};
 use crate::spec::validate::Violations;
+use crate::findings::Outcome;
 use crate::tasks::registry::Task;
+use serde::Serialize;
 use crate::tasks::q3::stored::Stored;
 use crate::tasks::TaskContext;
 use anyhow::{Context, Result};
@@ -22,7 +24,7 @@ impl Task for ClipLinearProbe {
     const QUESTION: Option<u8> = Some(3);
     const SUMMARY: &'static str = "linear probe on the frozen image encoder";
     const ANSWERS: &'static [&'static str] = &["q3e"];
-    const CODE_VERSION: u32 = 1;
+    const CODE_VERSION: u32 = 2;
 
     fn check(p: &LinearProbeParams, needs: &[String], v: &mut Violations) {
         if let Some(id) = &p.class_embedding {
@@ -35,6 +37,16 @@ impl Task for ClipLinearProbe {
     }
 }
 
+/// What (e) found; accuracies are level within `ACCURACY_TOLERANCE`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ProbeFindings {
+    pub probe_vs_zero_shot: Option<Outcome>,
+    /// The gradient-descent probe against the L-BFGS reference.
+    pub probe_vs_lbfgs: Option<Outcome>,
+    /// (d)'s text-initialised head against the probe at the fewest shots.
+    pub text_init_vs_probe_at_fewest: Option<Outcome>,
+}
+
 /// (e)'s methods, in the order they run and are reported.
 const OWN_METHODS: [ProbeMethod; 2] = [ProbeMethod::Probe, ProbeMethod::Lbfgs];
 
@@ -44,15 +56,23 @@ pub fn run(params: &LinearProbeParams, ctx: &TaskContext) -> Result<()> {
     let methods = study::selected(&params.methods, &OWN_METHODS);
     let s = study::run(&prep, p, &methods, ctx)?;
     let run_of = |m: Method| s.runs.iter().find(|r| r.method == m);
+    let mut found = ProbeFindings::default();
+    if let Some(probe) = run_of(Method::Probe) {
+        found.probe_vs_zero_shot = Some(Outcome::accuracy(probe.test.top1, s.zero_shot.top1));
+    }
     if let (Some(probe), Some(lbfgs)) = (run_of(Method::Probe), run_of(Method::Lbfgs)) {
         ctx.value("probe_minus_lbfgs", probe.test.top1 - lbfgs.test.top1);
+        found.probe_vs_lbfgs = Some(Outcome::accuracy(probe.test.top1, lbfgs.test.top1));
     }
     // The CLIP paper: zero-shot CLIP matches a linear probe trained on about 4 images a class.
-    if let Some(probe) = s.curves.iter().find(|c| c.method == Method::Probe.label()) {
+    if let Some(probe) = s.curves.iter().find(|c| c.method == Method::Probe.key()) {
         let matched = probe.points.iter().find(|pt| pt.mean >= s.zero_shot.top1).map(|pt| pt.shots.clone());
         ctx.value("probe_matches_zero_shot_at", matched.map_or(Value::Null, Value::from));
     }
-    let Some(other) = &params.class_embedding else { return Ok(()) };
+    let Some(other) = &params.class_embedding else {
+        ctx.findings(&found);
+        return Ok(());
+    };
     let stored = Stored::read(ctx, other)?;
     anyhow::ensure!(
         stored.value("model").as_str() == Some(prep.model_name.as_str()),
@@ -68,18 +88,17 @@ pub fn run(params: &LinearProbeParams, ctx: &TaskContext) -> Result<()> {
     ctx.table(all);
     // One few-shot plot with every method.
     let mut curves = stored.table(few_shot::TABLE).map(few_shot::from_table).unwrap_or_default();
-    let text = curves.iter().find(|c| c.method == Method::TextInit.label()).cloned();
+    let text = curves.iter().find(|c| c.method == Method::TextInit.key()).cloned();
     curves.extend(s.curves.iter().cloned());
     if !curves.is_empty() {
-        let svg = few_shot::chart(&format!("Few-shot accuracy, (d) and (e) ({})", prep.model_name), &curves, s.zero_shot.top1)?;
-        ctx.artifact("few_shot_all", "few_shot_all.svg", svg.as_bytes())?;
+        ctx.table(few_shot::table("few_shot_all", &curves));
     }
-    let probe = s.curves.iter().find(|c| c.method == Method::Probe.label());
+    let probe = s.curves.iter().find(|c| c.method == Method::Probe.key());
     if let (Some(text), Some(probe)) = (text, probe) {
         if let (Some(t), Some(l)) = (text.points.first(), probe.points.first()) {
             ctx.value("text_init_fewest_top1", t.mean);
             ctx.value("probe_fewest_top1", l.mean);
-            ctx.value("text_init_beats_probe_at_fewest", t.mean > l.mean);
+            found.text_init_vs_probe_at_fewest = Some(Outcome::accuracy(t.mean, l.mean));
         }
         ctx.value("probe_meets_text_init_at", first_meeting(&text, probe).map_or(Value::Null, Value::from));
         if let (Some(t), Some(l)) = (text.points.last(), probe.points.last()) {
@@ -87,5 +106,6 @@ pub fn run(params: &LinearProbeParams, ctx: &TaskContext) -> Result<()> {
         }
     }
     ctx.value("compared_with", other.clone());
+    ctx.findings(&found);
     Ok(())
 }

@@ -27,12 +27,12 @@ pub fn methods_table(zero_shot: &Evaluation, runs: &[MethodRun]) -> ResultTable 
     let mut t = ResultTable::new(
         "methods",
         "Test accuracy by method",
-        &[("method", ColumnKind::Text), ("top-1", ColumnKind::Percent), ("top-5", ColumnKind::Percent), ("mean per-class", ColumnKind::Percent),
-          ("validation top-1", ColumnKind::Percent), ("chosen on validation", ColumnKind::Text), ("trainable parameters", ColumnKind::Integer), ("train time (s)", ColumnKind::Float)],
+        &[("method", ColumnKind::Term), ("top1", ColumnKind::Percent), ("top5", ColumnKind::Percent), ("mean_per_class", ColumnKind::Percent),
+          ("val_top1", ColumnKind::Percent), ("chosen", ColumnKind::Text), ("trainable", ColumnKind::Integer), ("train_seconds", ColumnKind::Float)],
     );
-    t.push(vec![json!("zero-shot"), json!(zero_shot.top1), json!(zero_shot.top5), json!(zero_shot.mean_per_class), json!(null), json!("—"), json!(0), json!(0.0)]);
+    t.push(vec![json!("zero_shot"), json!(zero_shot.top1), json!(zero_shot.top5), json!(zero_shot.mean_per_class), json!(null), json!("—"), json!(0), json!(0.0)]);
     for r in runs {
-        t.push(vec![json!(r.method.label()), json!(r.test.top1), json!(r.test.top5), json!(r.test.mean_per_class), json!(r.val_accuracy), json!(r.choice), json!(r.trainable), json!(r.seconds)]);
+        t.push(vec![json!(r.method.key()), json!(r.test.top1), json!(r.test.top5), json!(r.test.mean_per_class), json!(r.val_accuracy), json!(r.choice), json!(r.trainable), json!(r.seconds)]);
     }
     t
 }
@@ -41,11 +41,11 @@ fn grid_table(runs: &[MethodRun]) -> ResultTable {
     let mut t = ResultTable::new(
         "grid",
         "Hyperparameters tried (validation split of train)",
-        &[("method", ColumnKind::Text), ("setting", ColumnKind::Text), ("validation top-1", ColumnKind::Percent), ("best at", ColumnKind::Text)],
+        &[("method", ColumnKind::Term), ("setting", ColumnKind::Text), ("val_top1", ColumnKind::Percent), ("best_at", ColumnKind::Text)],
     );
     for r in runs {
         for (setting, acc, detail) in &r.grid {
-            t.push(vec![json!(r.method.label()), json!(setting), json!(acc), json!(detail)]);
+            t.push(vec![json!(r.method.key()), json!(setting), json!(acc), json!(detail)]);
         }
     }
     t
@@ -70,9 +70,8 @@ pub fn run(prep: &Prepared, p: &AdaptSettings, methods: &[Method], ctx: &TaskCon
     ctx.table(grid_table(&runs));
     let curves = if p.shots.is_empty() { Vec::new() } else { ctx.stage("few-shot study", || few_shot_study(prep, p, &runs, ctx))? };
     if !curves.is_empty() {
-        ctx.table(few_shot::table(&curves));
-        let svg = few_shot::chart(&format!("Few-shot accuracy ({})", prep.model_name), &curves, zero_shot.top1)?;
-        ctx.artifact("few_shot", "few_shot.svg", svg.as_bytes())?;
+        // The report draws the curves from this table, with wording in its language.
+        ctx.table(few_shot::table(few_shot::TABLE, &curves));
     }
     ctx.value("model", prep.model_name.clone());
     ctx.value("classes", prep.classes());
@@ -138,7 +137,7 @@ fn few_shot_study(prep: &Prepared, p: &AdaptSettings, full: &[MethodRun], ctx: &
             ctx.progress(done, total, "runs");
         }
         points.push(CurvePoint::of(&format!("full ({per_class:.0})"), &accs));
-        let curve = Curve { method: run.method.label().to_string(), points };
+        let curve = Curve { method: run.method.key().to_string(), points };
         if let Some(first) = curve.points.first() {
             ctx.value(&format!("{}_fewest_shots_top1", run.method.key()), first.mean);
         }

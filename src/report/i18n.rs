@@ -1,0 +1,281 @@
+//! The report's wording: one Fluent catalog per language (`locales/<lang>/*.ftl`), sharing
+//! message ids. Templates say which message goes where; the catalog says it, picking the
+//! sentence with select expressions over the task's findings, and formats numbers with
+//! the functions registered here (PCT, NUM, POINTS, RATIO, SECS). In the right-to-left
+//! catalog every placeable is isolated (FSI … PDI), so numbers, names and prompts keep
+//! their order inside Persian sentences, and digits in prose are Persian digits.
+use super::model::Lang;
+use fluent_bundle::concurrent::FluentBundle;
+use fluent_bundle::{FluentArgs, FluentResource, FluentValue};
+use fluent_syntax::ast;
+use std::borrow::Cow;
+use std::collections::{BTreeMap, HashMap};
+
+include!(concat!(env!("OUT_DIR"), "/assets.rs"));
+
+pub struct Catalog {
+    lang: Lang,
+    bundle: FluentBundle<FluentResource>,
+    /// Per message: the variables it selects on. One the caller did not give is passed as
+    /// `none`, so a select can say what to write when a result is absent; any other
+    /// missing variable is an error.
+    selectors: HashMap<String, Vec<String>>,
+    /// Per message: the variant keys of its select expressions, in order (the shape the
+    /// two languages must share).
+    shapes: BTreeMap<String, Vec<String>>,
+}
+
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Catalog({})", self.lang.code())
+    }
+}
+
+/// The catalog files of `lang`: (file name, text).
+pub fn files(lang: Lang) -> impl Iterator<Item = (&'static str, &'static str)> {
+    LOCALES.iter().filter(move |(l, _, _)| *l == lang.code()).map(|&(_, file, text)| (file, text))
+}
+
+/// The English catalog, built once: the dashboard and `runs show` head their tables with it.
+pub fn english() -> &'static Catalog {
+    static ENGLISH: std::sync::OnceLock<Catalog> = std::sync::OnceLock::new();
+    ENGLISH.get_or_init(|| Catalog::new(Lang::En).expect("the English catalog compiled into the binary is valid (tested)"))
+}
+
+impl Catalog {
+    /// The compiled-in catalog of `lang`. The files are part of the binary and checked by
+    /// the tests, so a syntax error here is a build defect, reported with its file.
+    pub fn new(lang: Lang) -> anyhow::Result<Catalog> {
+        let id: unic_langid::LanguageIdentifier = lang.code().parse().map_err(|e| anyhow::anyhow!("language {}: {e}", lang.code()))?;
+        let mut bundle = FluentBundle::new_concurrent(vec![id]);
+        // Isolation marks only where they matter: inside right-to-left text.
+        bundle.set_use_isolating(lang == Lang::Fa);
+        if lang == Lang::Fa {
+            bundle.set_formatter(Some(persian_plain_number));
+        }
+        let (mut selectors, mut shapes) = (HashMap::new(), BTreeMap::new());
+        for (file, text) in files(lang) {
+            let resource = FluentResource::try_new(text.to_string()).map_err(|(_, errors)| anyhow::anyhow!("locales/{}/{file}: {errors:?}", lang.code()))?;
+            for entry in resource.entries() {
+                if let ast::Entry::Message(m) = entry {
+                    let (mut vars, mut keys) = (Vec::new(), Vec::new());
+                    if let Some(p) = &m.value {
+                        walk(p, &mut vars, &mut keys);
+                    }
+                    selectors.insert(m.id.name.to_string(), vars);
+                    shapes.insert(m.id.name.to_string(), keys);
+                }
+            }
+            bundle.add_resource(resource).map_err(|errors| anyhow::anyhow!("locales/{}/{file}: {errors:?}", lang.code()))?;
+        }
+        register_functions(&mut bundle, lang)?;
+        Ok(Catalog { lang, bundle, selectors, shapes })
+    }
+
+    pub fn lang(&self) -> Lang {
+        self.lang
+    }
+
+    pub fn has(&self, id: &str) -> bool {
+        self.bundle.has_message(id)
+    }
+
+    /// Every message id with the variant keys of its selects (for the test that both
+    /// languages define the same messages and variants).
+    pub fn shapes(&self) -> &BTreeMap<String, Vec<String>> {
+        &self.shapes
+    }
+
+    /// The message `id` with `args`; a missing message, attribute or variable is an error
+    /// (the report's contract), never a silently wrong sentence.
+    pub fn message(&self, id: &str, args: Option<&FluentArgs>) -> anyhow::Result<String> {
+        let message = self.bundle.get_message(id).ok_or_else(|| anyhow::anyhow!("no message `{id}` in the {} catalog", self.lang.code()))?;
+        let pattern = message.value().ok_or_else(|| anyhow::anyhow!("message `{id}` has no value"))?;
+        let absent: Vec<&String> = self.selectors.get(id).into_iter().flatten().filter(|v| args.is_none_or(|a| a.get(v.as_str()).is_none())).collect();
+        let completed;
+        let args = if absent.is_empty() {
+            args
+        } else {
+            let mut all: FluentArgs = args.map(|a| a.iter().map(|(k, v)| (k.to_string(), v.clone())).collect()).unwrap_or_default();
+            for v in absent {
+                all.set(v.clone(), "none");
+            }
+            completed = all;
+            Some(&completed)
+        };
+        let mut errors = Vec::new();
+        let text = self.bundle.format_pattern(pattern, args, &mut errors);
+        anyhow::ensure!(errors.is_empty(), "message `{id}` ({}): {:?}", self.lang.code(), errors);
+        Ok(text.into_owned())
+    }
+
+    /// `id` when the catalog has it, else `fallback` (data the catalog does not name).
+    pub fn message_or(&self, id: &str, fallback: &str) -> String {
+        if self.has(id) {
+            self.message(id, None).unwrap_or_else(|_| fallback.to_string())
+        } else {
+            fallback.to_string()
+        }
+    }
+
+    /// A term of the vocabulary (`term-<key>`: methods, roles, kinds of prompt).
+    pub fn term(&self, key: &str) -> String {
+        self.message_or(&format!("term-{key}"), key)
+    }
+
+    /// The heading of a result-table column (`col-<key>`).
+    pub fn column(&self, key: &str) -> String {
+        self.message_or(&format!("col-{key}"), key)
+    }
+
+    /// A table cell as shown to a reader: terms in this language's words, the rest as the
+    /// table formats it.
+    pub fn cell(&self, table: &crate::results::ResultTable, row: usize, col: usize) -> String {
+        match (table.columns[col].kind, table.rows[row][col].as_str()) {
+            (crate::results::ColumnKind::Term, Some(key)) => self.term(key),
+            _ => table.cell_text(row, col),
+        }
+    }
+
+    /// A list in this language's words: "a, b and c".
+    pub fn list(&self, items: &[String]) -> String {
+        match items {
+            [] => String::new(),
+            [one] => one.clone(),
+            [init @ .., last] => {
+                let and = self.message_or("list-and", "and");
+                let sep = self.message_or("list-separator", ", ");
+                format!("{} {and} {last}", init.join(&sep))
+            }
+        }
+    }
+}
+
+/// Collects the variables a pattern selects on and its variant keys, nested selects too.
+fn walk(pattern: &ast::Pattern<&str>, vars: &mut Vec<String>, keys: &mut Vec<String>) {
+    for element in &pattern.elements {
+        if let ast::PatternElement::Placeable { expression: ast::Expression::Select { selector, variants } } = element {
+            if let ast::InlineExpression::VariableReference { id } = selector {
+                if !vars.iter().any(|v| v == id.name) {
+                    vars.push(id.name.to_string());
+                }
+            }
+            let names: Vec<String> = variants
+                .iter()
+                .map(|v| match &v.key {
+                    ast::VariantKey::Identifier { name } => name.to_string(),
+                    ast::VariantKey::NumberLiteral { value } => value.to_string(),
+                })
+                .collect();
+            keys.push(names.join("|"));
+            for v in variants {
+                walk(&v.value, vars, keys);
+            }
+        }
+    }
+}
+
+fn register_functions(bundle: &mut FluentBundle<FluentResource>, lang: Lang) -> anyhow::Result<()> {
+    let add = |bundle: &mut FluentBundle<FluentResource>, name: &str, f: fn(f64, Option<usize>, Lang) -> String| {
+        bundle
+            .add_function(name, move |positional: &[FluentValue], named: &FluentArgs| {
+                let digits = named.get("digits").and_then(number).map(|d| d.max(0.0).min(12.0) as usize);
+                match positional.first().and_then(number) {
+                    Some(x) if x.is_finite() => FluentValue::String(Cow::Owned(f(x, digits, lang))),
+                    _ => FluentValue::String(Cow::Borrowed("—")),
+                }
+            })
+            .map_err(|e| anyhow::anyhow!("registering {name}: {e:?}"))
+    };
+    add(bundle, "NUM", |x, d, lang| localise_digits(&plain(x, d), lang))?;
+    add(bundle, "PCT", |x, d, lang| localise_digits(&format!("{:.*}%", d.unwrap_or(2), x * 100.0), lang))?;
+    add(bundle, "POINTS", |x, d, lang| localise_digits(&format!("{:+.*}", d.unwrap_or(2), x * 100.0), lang))?;
+    add(bundle, "RATIO", |x, d, lang| localise_digits(&format!("{:.*}×", d.unwrap_or(2), x), lang))?;
+    add(bundle, "SECS", |x, _, lang| duration(x, lang))?;
+    Ok(())
+}
+
+fn number(v: &FluentValue) -> Option<f64> {
+    match v {
+        FluentValue::Number(n) => Some(n.value),
+        FluentValue::String(s) => s.parse().ok(),
+        _ => None,
+    }
+}
+
+/// A number as a reader writes it: integers without a fraction, others with at most four
+/// decimals and no trailing zeros (`8`, `0.01`, `3.1416`), tiny ones in e-notation
+/// (`1e-4`); `digits` fixes the decimals.
+pub fn plain(x: f64, digits: Option<usize>) -> String {
+    if let Some(d) = digits {
+        return format!("{x:.d$}");
+    }
+    if x.fract() == 0.0 && x.abs() < 1e15 {
+        return format!("{x:.0}");
+    }
+    if x != 0.0 && x.abs() < 1e-3 {
+        let s = format!("{x:e}");
+        return s;
+    }
+    let s = format!("{x:.4}");
+    let s = s.trim_end_matches('0').trim_end_matches('.');
+    if s == "-0" { "0".into() } else { s.to_string() }
+}
+
+/// `42.1 s` under a minute, else `3 min 05 s` (seconds rounded before splitting, so
+/// 239.6 s is `4 min 00 s`).
+pub fn duration(seconds: f64, lang: Lang) -> String {
+    let (min_unit, sec_unit, joiner) = match lang {
+        Lang::En => ("min", "s", " "),
+        Lang::Fa => ("دقیقه", "ثانیه", " و "),
+    };
+    let text = if seconds < 59.95 {
+        format!("{seconds:.1} {sec_unit}")
+    } else {
+        let total = seconds.round() as u64;
+        format!("{} {min_unit}{joiner}{:02} {sec_unit}", total / 60, total % 60)
+    };
+    localise_digits(&text, lang)
+}
+
+/// Persian prose writes Persian digits, the Persian decimal separator and percent sign.
+pub fn localise_digits(text: &str, lang: Lang) -> String {
+    match lang {
+        Lang::En => text.to_string(),
+        Lang::Fa => text
+            .chars()
+            .map(|c| match c {
+                '0'..='9' => char::from_u32('۰' as u32 + (c as u32 - '0' as u32)).unwrap_or(c),
+                '.' => '٫',
+                '%' => '٪',
+                other => other,
+            })
+            .collect(),
+    }
+}
+
+/// Plain `{ $n }` numbers in the Persian catalog.
+fn persian_plain_number(value: &FluentValue, _: &intl_memoizer::concurrent::IntlLangMemoizer) -> Option<String> {
+    match value {
+        FluentValue::Number(n) => Some(localise_digits(&plain(n.value, None), Lang::Fa)),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_read_as_written() {
+        assert_eq!(plain(8.0, None), "8");
+        assert_eq!(plain(0.01, None), "0.01");
+        assert_eq!(plain(0.0001, None), "1e-4");
+        assert_eq!(plain(3.14159265, None), "3.1416");
+        assert_eq!(plain(0.5, Some(3)), "0.500");
+        assert_eq!(duration(42.14, Lang::En), "42.1 s");
+        assert_eq!(duration(239.6, Lang::En), "4 min 00 s");
+        assert_eq!(duration(125.0, Lang::Fa), "۲ دقیقه و ۰۵ ثانیه");
+        assert_eq!(localise_digits("83.33%", Lang::Fa), "۸۳٫۳۳٪");
+    }
+}
