@@ -22,17 +22,18 @@ fn fixture() -> (tempfile::TempDir, Store, String) {
         store.record_metric(&run, "demo.smoke", "train/accuracy", step, 0.2 * step as f64).unwrap();
         store.record_metric(&run, "demo.smoke", "test/accuracy", step, 0.21 * step as f64).unwrap();
     }
-    let mut summary = ResultTable::new("summary", "Smoke", &[("test accuracy", ColumnKind::Percent), ("parameters", ColumnKind::Integer)]);
+    let mut summary = ResultTable::new("summary", "Smoke", &[("test_accuracy", ColumnKind::Percent), ("parameters", ColumnKind::Integer)]);
     summary.push(vec![json!(0.84), json!(1234)]);
     store.record_table(&run, "demo.smoke", &summary).unwrap();
-    let mut per_class = ResultTable::new("per_class", "Per class", &[("class", ColumnKind::Text), ("F1", ColumnKind::Percent)]);
+    let mut per_class = ResultTable::new("per_class", "Per class", &[("class", ColumnKind::Text), ("f1", ColumnKind::Percent)]);
     per_class.push(vec![json!("circle"), json!(0.9)]);
     per_class.push(vec![json!("a|b <script>alert(1)</script>"), json!(null)]);
     store.record_table(&run, "demo.smoke", &per_class).unwrap();
     let values = json!({
         "parameters": 1234, "steps": 4, "classes": 2, "test_accuracy": 0.84, "chance_accuracy": 0.5,
         "worst_class": "ring_<i>", "worst_class_f1": 0.7,
-        "confused_true": "ring", "confused_predicted": "cross", "confused_count": 3
+        "confused_true": "ring", "confused_predicted": "cross", "confused_count": 3,
+        "findings": adaptlab::tasks::smoke::findings(0.84, 0.5)
     });
     store.experiment_ended(&run, "demo.smoke", "finished", None, Some(12.5), values.as_object().unwrap(), None).unwrap();
     store.experiment_ended(&run, "q3.zs", "skipped", Some("disabled in the suite"), None, &Default::default(), None).unwrap();
@@ -106,13 +107,23 @@ fn html_is_well_formed_self_contained_and_escaped() {
 }
 
 #[test]
-fn the_summary_text_follows_the_numbers() {
+fn the_summary_text_follows_the_findings() {
     let (_home, store, run) = fixture();
-    let mut model = report::build(&store, &run, Lang::En).unwrap();
-    let text = report::render(&model).unwrap().markdown;
-    assert!(text.contains("above chance but not yet reliable"), "0.84 is between chance and 0.9");
-    let exp = model.q.get_mut("demo").unwrap().experiments.get_mut(0).unwrap();
-    exp.values.insert("test_accuracy".into(), json!(0.97));
-    let text = report::render(&model).unwrap().markdown;
-    assert!(text.contains("learnt the shapes themselves") && text.contains("97.00%"));
+    for lang in [Lang::En, Lang::Fa] {
+        let mut model = report::build(&store, &run, lang).unwrap();
+        let text = report::render(&model).unwrap().markdown;
+        let above = if lang == Lang::En { "above chance but not yet reliable" } else { "دقت از حدس تصادفی بیشتر است" };
+        assert!(text.contains(above), "0.84 is between chance and 0.9: {text}");
+        for (accuracy, learnt) in [(0.97, true), (0.5, false)] {
+            let exp = model.questions.iter_mut().find(|q| q.key == "demo").unwrap().experiments.get_mut(0).unwrap();
+            exp.values.insert("test_accuracy".into(), json!(accuracy));
+            exp.values.insert("findings".into(), json!(adaptlab::tasks::smoke::findings(accuracy, 0.5)));
+            let text = report::render(&model).unwrap().markdown;
+            let (words, number) = match lang {
+                Lang::En => (if learnt { "learnt the shapes themselves" } else { "did not learn beyond chance" }, format!("{:.2}%", accuracy * 100.0)),
+                Lang::Fa => (if learnt { "خودِ شکل‌ها را یاد گرفته است" } else { "بیش از حدس تصادفی یاد نگرفت" }, report::i18n::localise_digits(&format!("{:.2}%", accuracy * 100.0), Lang::Fa)),
+            };
+            assert!(text.contains(words) && text.contains(&number), "{lang:?} {accuracy}: {text}");
+        }
+    }
 }

@@ -11,5 +11,4 @@ smoke-worst = The weakest class is **{ $worst_class }** (F1 { PCT($worst_class_f
        *[other] ; the most frequent confusion is { $confused_true } taken for { $confused_predicted } ({ $confused_count } test images)
     }.
 
-plot-training-loss = Training loss
 plot-accuracy = Accuracy

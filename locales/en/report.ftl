@@ -176,6 +176,7 @@ term-generic_mean_top1 = generic templates (mean)
 term-shots-full = full
 
 ## Chart titles, axes and lines.
+plot-training-loss = Training loss
 axis-step = step
 axis-epoch = epoch
 axis-optimizer-step = optimizer step
@@ -198,3 +199,6 @@ series-lora_train_loss = LoRA
 series-full_train_loss = full fine-tuning
 series-probe_train_loss = linear probe
 series-lora_train_learning_rate = LoRA
+
+## What opens a question's section, before its experiments (intro-<question>).
+intro-q1 = Parameter-efficient modules (LoRA, (IA)³) trained from a shared initialisation can be combined by arithmetic on their parameters: addition merges what two modules learnt, negation removes what one learnt.

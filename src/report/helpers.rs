@@ -49,19 +49,31 @@ fn hash_message(catalog: &Catalog, h: &Helper, key: &str) -> Result<Option<Strin
 }
 
 /// A JSON value as a message argument: numbers stay numbers (the catalog formats them),
-/// strings are escaped for Markdown, true/false and a missing value (`none`) become
+/// strings escaped for Markdown (a class name or a prompt never becomes markup), true/false and a missing value (`none`) become
 /// words a select expression can match, lists of scalars are joined.
 fn fluent_value(v: &Value, catalog: &Catalog) -> Option<FluentValue<'static>> {
     match v {
         Value::Number(n) => n.as_f64().map(FluentValue::from),
-        Value::String(s) => Some(FluentValue::from(escape::markdown(s))),
+        Value::String(s) => Some(FluentValue::from(markdown_arg(s))),
         Value::Bool(b) => Some(FluentValue::from(if *b { "true" } else { "false" })),
         Value::Null => Some(FluentValue::from("none")),
         Value::Array(items) => {
-            let parts: Option<Vec<String>> = items.iter().map(|i| i.as_str().map(escape::markdown).or_else(|| i.as_f64().map(|f| super::i18n::localise_digits(&super::i18n::plain(f, None), catalog.lang())))).collect();
+            let parts: Option<Vec<String>> = items.iter().map(|i| i.as_str().map(markdown_arg).or_else(|| i.as_f64().map(|f| super::i18n::localise_digits(&super::i18n::plain(f, None), catalog.lang())))).collect();
             parts.map(|p| FluentValue::from(catalog.list(&p)))
         }
         Value::Object(_) => None,
+    }
+}
+
+/// Text for a message argument, escaped for Markdown; a word that a select expression
+/// may match (an identifier such as `held_out`) is passed as it is, since escaping
+/// would change it and it cannot carry markup.
+fn markdown_arg(s: &str) -> String {
+    let identifier = s.chars().next().is_some_and(|c| c.is_ascii_alphabetic()) && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+    if identifier {
+        s.to_string()
+    } else {
+        escape::markdown(s)
     }
 }
 
@@ -334,7 +346,7 @@ impl HelperDef for ArtifactHelper {
         match path.and_then(|p| std::fs::read_to_string(p).ok()).filter(|s| s.contains("<svg")) {
             Some(svg) => show_svg(&self.plots, format!("{}-{}.svg", slug(exp_id(exp)), slug(name)), svg, &title, out),
             None => {
-                let missing = self.catalog.message("artifact-missing", Some(&FluentArgs::from_iter([("title", FluentValue::from(escape::markdown(&title)))]))).map_err(other)?;
+                let missing = self.catalog.message("artifact-missing", Some(&FluentArgs::from_iter([("title", FluentValue::from(title.clone()))]))).map_err(other)?;
                 out.write(&format!("*{missing}*\n"))?;
                 Ok(())
             }

@@ -50,9 +50,10 @@ impl Catalog {
         let mut bundle = FluentBundle::new_concurrent(vec![id]);
         // Isolation marks only where they matter: inside right-to-left text.
         bundle.set_use_isolating(lang == Lang::Fa);
-        if lang == Lang::Fa {
-            bundle.set_formatter(Some(persian_plain_number));
-        }
+        bundle.set_formatter(Some(match lang {
+            Lang::En => format_value,
+            Lang::Fa => format_value_fa,
+        }));
         let (mut selectors, mut shapes) = (HashMap::new(), BTreeMap::new());
         for (file, text) in files(lang) {
             let resource = FluentResource::try_new(text.to_string()).map_err(|(_, errors)| anyhow::anyhow!("locales/{}/{file}: {errors:?}", lang.code()))?;
@@ -106,7 +107,10 @@ impl Catalog {
         let mut errors = Vec::new();
         let text = self.bundle.format_pattern(pattern, args, &mut errors);
         anyhow::ensure!(errors.is_empty(), "message `{id}` ({}): {:?}", self.lang.code(), errors);
-        Ok(text.into_owned())
+        Ok(match self.lang {
+            Lang::Fa => super::bidi::isolate_ltr_runs(&text),
+            Lang::En => text.into_owned(),
+        })
     }
 
     /// `id` when the catalog has it, else `fallback` (data the catalog does not name).
@@ -254,11 +258,19 @@ pub fn localise_digits(text: &str, lang: Lang) -> String {
     }
 }
 
-/// Plain `{ $n }` numbers in the Persian catalog.
-fn persian_plain_number(value: &FluentValue, _: &intl_memoizer::concurrent::IntlLangMemoizer) -> Option<String> {
+/// How a number is written into a sentence: as a reader writes it (`8`, `0.01`).
+fn format_value(value: &FluentValue, _: &intl_memoizer::concurrent::IntlLangMemoizer) -> Option<String> {
+    match value {
+        FluentValue::Number(n) => Some(plain(n.value, None)),
+        _ => None,
+    }
+}
+
+/// The same, with Persian digits for numbers.
+fn format_value_fa(value: &FluentValue, memoizer: &intl_memoizer::concurrent::IntlLangMemoizer) -> Option<String> {
     match value {
         FluentValue::Number(n) => Some(localise_digits(&plain(n.value, None), Lang::Fa)),
-        _ => None,
+        other => format_value(other, memoizer),
     }
 }
 

@@ -1,4 +1,5 @@
 //! The submission report: model from the store, handlebars templates, Markdown and HTML.
+pub mod bidi;
 pub mod escape;
 pub mod helpers;
 pub mod i18n;

@@ -190,7 +190,10 @@ fn exp_model(store: &Store, run_id: &str, row: ExpRow, lang: Lang) -> Result<Exp
         id: row.exp_id,
         part: row.part,
         task: row.task,
-        title: crate::spec::model::Title::from_stored(&row.title).in_lang(lang.code()).to_string(),
+        title: match lang {
+            Lang::Fa => super::bidi::isolate_ltr_runs(crate::spec::model::Title::from_stored(&row.title).in_lang("fa")),
+            Lang::En => crate::spec::model::Title::from_stored(&row.title).en().to_string(),
+        },
         status: row.status,
         error: row.error,
         seed: row.seed,

@@ -67,8 +67,8 @@ fn render_sections(hb: &Handlebars, catalog: &Catalog, model: &mut ReportModel) 
 
 fn section_error(catalog: &Catalog, exp: &str, error: &str) -> String {
     let mut args = fluent_bundle::FluentArgs::new();
-    args.set("exp", super::escape::markdown(exp));
-    args.set("error", super::escape::markdown(error));
+    args.set("exp", exp.to_string());
+    args.set("error", error.to_string());
     let text = catalog.message("section-error", Some(&args)).unwrap_or_else(|_| format!("{exp}: {error}"));
     format!("> {text}\n")
 }

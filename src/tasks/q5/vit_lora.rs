@@ -85,6 +85,14 @@ pub fn run(p: &VitLoraParams, ctx: &TaskContext) -> Result<()> {
     ctx.value("train_images", splits.train.len() as i64);
     ctx.value("eval_images", splits.eval.len() as i64);
     ctx.value("eval_split", splits.eval_name.clone());
+    // The same, as data the report words in its language.
+    if p.subset == 0 {
+        ctx.value("eval_on", "test");
+    } else {
+        ctx.value("eval_on", "held_out");
+        ctx.value("held_out_fraction", p.validation);
+        ctx.value("subset_images", (splits.train.len() + splits.eval.len()) as i64);
+    }
     ctx.value("data_layout", format!("{:?}", splits.data.layout).to_lowercase());
     let precision = if p.train.precision == Precision::Fp16 && !ctx.device.is_cuda() {
         ctx.warn("fp16 mixed precision needs CUDA; training in fp32 on this device");
@@ -264,6 +272,7 @@ fn report_tables(results: &[MethodResult], ctx: &TaskContext) -> Result<()> {
         ctx.value(&format!("{k}_trainable"), r.trainable);
         ctx.value(&format!("{k}_total"), r.total);
         ctx.value(&format!("{k}_trainable_pct"), pct);
+        ctx.value(&format!("{k}_trainable_fraction"), r.trainable as f64 / r.total as f64);
         ctx.value(&format!("{k}_accuracy"), o.best_accuracy);
         ctx.value(&format!("{k}_final_accuracy"), o.history.last().map_or(f64::NAN, |e| e.eval_accuracy));
         ctx.value(&format!("{k}_best_epoch"), o.best_epoch);

@@ -82,6 +82,16 @@ pub fn run(params: &ClassEmbeddingParams, ctx: &TaskContext) -> Result<()> {
         ctx.value("random_meets_text_at", first_meeting(text, random).map_or(serde_json::Value::Null, serde_json::Value::from));
     }
     let run = |m: Method| s.runs.iter().find(|r| r.method == m);
+    // The differences the text states, in points once the report formats them.
+    if let Some(head) = run(Method::TextInit) {
+        ctx.value("text_init_minus_zero_shot", head.test.top1 - s.zero_shot.top1);
+        if let Some(random) = run(Method::RandomInit) {
+            ctx.value("random_minus_text_init", random.test.top1 - head.test.top1);
+        }
+    }
+    if let Some(coop) = run(Method::Coop) {
+        ctx.value("coop_minus_zero_shot", coop.test.top1 - s.zero_shot.top1);
+    }
     if let (Some(coop), Some(head)) = (run(Method::Coop), run(Method::TextInit)) {
         found.coop_vs_head = Some(Outcome::accuracy(coop.test.top1, head.test.top1));
     }

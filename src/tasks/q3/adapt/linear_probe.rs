@@ -58,6 +58,7 @@ pub fn run(params: &LinearProbeParams, ctx: &TaskContext) -> Result<()> {
     let run_of = |m: Method| s.runs.iter().find(|r| r.method == m);
     let mut found = ProbeFindings::default();
     if let Some(probe) = run_of(Method::Probe) {
+        ctx.value("probe_minus_zero_shot", probe.test.top1 - s.zero_shot.top1);
         found.probe_vs_zero_shot = Some(Outcome::accuracy(probe.test.top1, s.zero_shot.top1));
     }
     if let (Some(probe), Some(lbfgs)) = (run_of(Method::Probe), run_of(Method::Lbfgs)) {
