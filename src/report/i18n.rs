@@ -279,6 +279,33 @@ mod tests {
     use super::*;
 
     #[test]
+    fn english_and_persian_define_the_same_messages_and_variants() {
+        let (en, fa) = (Catalog::new(Lang::En).unwrap(), Catalog::new(Lang::Fa).unwrap());
+        let only = |a: &Catalog, b: &Catalog| a.shapes().keys().filter(|k| !b.shapes().contains_key(*k)).cloned().collect::<Vec<_>>();
+        assert!(only(&en, &fa).is_empty(), "only in en: {:?}", only(&en, &fa));
+        assert!(only(&fa, &en).is_empty(), "only in fa: {:?}", only(&fa, &en));
+        for (id, shape) in en.shapes() {
+            assert_eq!(Some(shape), fa.shapes().get(id), "the variants of `{id}` differ");
+        }
+        assert!(en.shapes().len() > 150, "{} messages", en.shapes().len());
+    }
+
+    #[test]
+    fn absent_results_select_none_and_missing_variables_are_errors() {
+        let en = Catalog::new(Lang::En).unwrap();
+        let mut args = FluentArgs::new();
+        for (k, v) in [("worst_class", "pug"), ("worst_f1_before", "0.5"), ("candidates", "3"), ("heldout_images", "10")] {
+            args.set(k, v);
+        }
+        let text = en.message("q3c-worst", Some(&args)).unwrap();
+        assert!(text.starts_with("The worst class is **pug** (F1 50.00%). To find"), "{text}");
+        let mut partial = FluentArgs::new();
+        partial.set("worst_class", "pug");
+        assert!(en.message("q3c-worst", Some(&partial)).is_err(), "a variable the sentence prints is required");
+        assert!(en.message("no-such-message", None).is_err());
+    }
+
+    #[test]
     fn numbers_read_as_written() {
         assert_eq!(plain(8.0, None), "8");
         assert_eq!(plain(0.01, None), "0.01");

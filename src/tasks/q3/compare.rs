@@ -178,8 +178,8 @@ fn adaptation_table(ctx: &TaskContext, base: &[String], large: &[String]) -> Res
         table.push(vec![json!(m), json!(vb[0]), json!(vb[1]), json!(vb[2]), json!(vl[0]), json!(vl[1]), json!(vl[2]), json!(change)]);
     }
     let top1 = |rows: &[(String, [Option<f64>; 3])], m: &str| rows.iter().find(|x| x.0 == m).and_then(|x| x.1[0]);
-    let best = |rows: &[(String, [Option<f64>; 3])]| rows.iter().filter(|x| x.0 != "zero-shot").filter_map(|x| x.1[0].map(|v| (x.0.clone(), v))).max_by(|a, b| a.1.total_cmp(&b.1));
-    let gaps = match (top1(&b, "zero-shot"), top1(&l, "zero-shot"), best(&b), best(&l)) {
+    let best = |rows: &[(String, [Option<f64>; 3])]| rows.iter().filter(|x| x.0 != "zero_shot").filter_map(|x| x.1[0].map(|v| (x.0.clone(), v))).max_by(|a, b| a.1.total_cmp(&b.1));
+    let gaps = match (top1(&b, "zero_shot"), top1(&l, "zero_shot"), best(&b), best(&l)) {
         (Some(zb), Some(zl), Some(bb), Some(bl)) => Some((zl - zb, bl.1 - bb.1, bb.0, bl.0)),
         _ => None,
     };

@@ -1,0 +1,226 @@
+//! The task → report contract. A frozen demo run where every implemented kind finished
+//! (tests/fixtures/all_kinds.json, made by tests/fixtures/freeze_report_fixture.py) is
+//! rendered in both languages in strict mode: every layout must find every value, table,
+//! metric and message it names. The verdict sentences are checked against findings with
+//! ties and reversals, and the Persian HTML is checked as a browser would lay it out:
+//! every left-to-right run inside right-to-left text isolated, no English heading.
+use adaptlab::events::RunStatus;
+use adaptlab::report::{self, Lang};
+use adaptlab::results::ResultTable;
+use adaptlab::spec::KindDef;
+use adaptlab::store::{NewExperiment, Store};
+use serde_json::{json, Value};
+
+struct Fixture {
+    _dir: tempfile::TempDir,
+    store: Store,
+    run: String,
+}
+
+fn fixture() -> Fixture {
+    let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/all_kinds.json")).unwrap();
+    let doc: Value = serde_json::from_str(&text).unwrap();
+    let exps = doc["experiments"].as_array().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open(dir.path()).unwrap();
+    let ids: Vec<String> = exps.iter().map(|e| e["id"].as_str().unwrap().to_string()).collect();
+    let run = store.create_run("demo", "builtin:demo", "name: demo\n", &ids).unwrap();
+    for (i, e) in exps.iter().enumerate() {
+        let s = |k: &str| e[k].as_str().unwrap_or_default().to_string();
+        let (id, part, task, title, device) = (s("id"), s("part"), s("task"), s("title"), s("device"));
+        store.add_experiment(&run, i, &NewExperiment { exp_id: &id, part: &part, task: &task, title: &title, seed: e["seed"].as_u64().unwrap(), device: &device }).unwrap();
+        store.experiment_started(&run, &id, "frozen", &device).unwrap();
+        for (name, points) in e["metrics"].as_object().unwrap() {
+            for p in points.as_array().unwrap() {
+                store.record_metric(&run, &id, name, p[0].as_u64().unwrap(), p[1].as_f64().unwrap()).unwrap();
+            }
+        }
+        for t in e["tables"].as_array().unwrap() {
+            store.record_table(&run, &id, &serde_json::from_value::<ResultTable>(t.clone()).unwrap()).unwrap();
+        }
+        for (name, a) in e["artifacts"].as_object().unwrap() {
+            let file = a["file"].as_str().unwrap();
+            let dir = store.exp_dir(&run, &id);
+            std::fs::create_dir_all(&dir).unwrap();
+            std::fs::write(dir.join(file), a["text"].as_str().unwrap()).unwrap();
+            store.record_artifact(&run, &id, name, file).unwrap();
+        }
+        store.experiment_ended(&run, &id, e["status"].as_str().unwrap(), e["error"].as_str(), e["seconds"].as_f64(), e["values"].as_object().unwrap(), None).unwrap();
+    }
+    store.finish_run(&run, RunStatus::Finished).unwrap();
+    Fixture { _dir: dir, store, run }
+}
+
+fn model(f: &Fixture, lang: Lang) -> report::ReportModel {
+    let mut m = report::build(&f.store, &f.run, lang).unwrap();
+    m.generated_at = "GENERATED".into();
+    m
+}
+
+/// Renders, requiring that no section failed.
+fn render(m: &report::ReportModel) -> report::Rendered {
+    let (rendered, failed) = report::render_checked(m).unwrap();
+    assert!(failed.is_empty(), "sections that could not be rendered: {failed:#?}");
+    rendered
+}
+
+#[test]
+fn the_fixture_covers_every_implemented_kind_and_each_has_a_layout() {
+    let f = fixture();
+    let m = model(&f, Lang::En);
+    let finished: Vec<&str> = m.questions.iter().flat_map(|q| &q.experiments).filter(|e| e.finished).map(|e| e.task.as_str()).collect();
+    for task in adaptlab::tasks::TASKS.iter().filter(|t| t.implemented()) {
+        assert!(finished.contains(&task.name()), "the fixture has no finished `{}` experiment; re-freeze it from a demo run", task.name());
+        let layout = report::render::layout_name(task.name());
+        assert!(report::i18n::TEMPLATES.iter().any(|(name, _)| *name == layout), "no templates/{layout}.md.hbs");
+    }
+}
+
+#[test]
+fn every_section_renders_in_both_languages() {
+    let f = fixture();
+    for lang in [Lang::En, Lang::Fa] {
+        let md = render(&model(&f, lang)).markdown.replace(&f.run, "RUN_ID");
+        assert!(!md.contains("{$") && !md.contains("{{"), "an unresolved placeholder in {lang:?}");
+        insta::assert_snapshot!(format!("all_kinds_{}", lang.code()), md);
+    }
+}
+
+/// Sets a finding of the first experiment of `task` and returns its section.
+fn section_with(f: &Fixture, lang: Lang, task: &str, finding: &str, value: Value) -> String {
+    let mut m = model(f, lang);
+    let exp = m.questions.iter_mut().flat_map(|q| q.experiments.iter_mut()).find(|e| e.task == task).unwrap_or_else(|| panic!("no {task} in the fixture"));
+    let findings = exp.values.entry("findings").or_insert_with(|| json!({}));
+    findings[finding] = value;
+    let id = exp.id.clone();
+    let md = render(&m).markdown;
+    // The experiment's section runs from its heading to the next one.
+    let title = m.questions.iter().flat_map(|q| &q.experiments).find(|e| e.id == id).unwrap().title.clone();
+    let start = md.find(&format!("### {title}")).unwrap();
+    let end = md[start + 4..].find("\n### ").map_or(md.len(), |i| start + 4 + i);
+    md[start..end].to_string()
+}
+
+#[test]
+fn verdicts_follow_the_findings_with_ties_and_reversals() {
+    let f = fixture();
+    // (kind, finding, value, English words, Persian words): each explanation is printed
+    // only for the outcome it explains.
+    let cases: &[(&str, &str, Value, &str, &str)] = &[
+        ("smoke", "learning", json!("learned"), "learnt the shapes themselves", "خودِ شکل‌ها را یاد گرفته"),
+        ("smoke", "learning", json!("chance"), "did not learn beyond chance", "بیش از حدس تصادفی یاد نگرفت"),
+        ("clip_templates", "ensemble", json!("ahead"), "beats every single prompt", "از همه‌ی پرامپت‌های تکی بهتر است"),
+        ("clip_templates", "ensemble", json!("level"), "are level, within half a point", "در محدوده‌ی نیم واحد درصد برابرند"),
+        ("clip_templates", "ensemble", json!("behind"), "No ensemble beats the best single prompt", "هیچ مجموعه‌ای از بهترین پرامپت تکی بهتر نیست"),
+        ("clip_templates", "names", json!("level"), "the same accuracy here within half a point", "دقت یکسانی دارند"),
+        ("clip_templates", "names", json!("behind"), "Raw folder names are better", "نام‌های خام پوشه‌ها به‌طور میانگین بهترند"),
+        ("clip_per_class", "prompt_changed", json!(false), "No candidate beat the original prompt", "هیچ نامزدی"),
+        ("clip_class_embedding", "coop_vs_head", json!("level"), "It is level with the joint-space head", "در محدوده‌ی نیم واحد درصد برابر است"),
+        ("clip_class_embedding", "coop_vs_head", json!("behind"), "It does not reach the joint-space head", "نمی‌رسد"),
+        ("clip_class_embedding", "coop_vs_head", json!("ahead"), "It beats the joint-space head", "از سرِ فضای مشترک"),
+        ("clip_class_embedding", "best_tie", json!(true), "together at", "با هم به"),
+        ("clip_compare", "scale", json!("behind"), "Here scale does not pay off", "نتیجه نمی‌دهد"),
+        ("clip_compare", "scale", json!("level"), "The two models are level in top-1", "برابرند"),
+        ("clip_compare", "scale", json!("ahead"), "Scale pays off", "بزرگ‌تر کردن مدل نتیجه می‌دهد"),
+        ("vit_lora", "lora_time", json!("ahead"), "LoRA is even slower here", "حتی کندتر است"),
+        ("vit_lora", "lora_time", json!("level"), "The two take about as long", "تقریباً به یک اندازه طول می‌کشند"),
+        ("vit_lora", "lora_time", json!("behind"), "LoRA is faster, but the saving in time is far smaller", "سریع‌تر است"),
+        ("vit_lora", "lora_vs_full", json!("behind"), "LoRA falls short of full fine-tuning here", "به تنظیم دقیق کامل نمی‌رسد"),
+        ("vit_lora", "lora_vs_full", json!("level"), "LoRA reaches full fine-tuning's accuracy", "به دقت تنظیم دقیق کامل می‌رسد"),
+        ("vit_lora", "lora_vs_full", json!("ahead"), "LoRA beats full fine-tuning here", "از تنظیم دقیق کامل بهتر است"),
+    ];
+    let others = |task: &str, finding: &str, value: &Value| -> Vec<(&'static str, &'static str)> {
+        cases.iter().filter(|c| c.0 == task && c.1 == finding && &c.2 != value).map(|c| (c.3, c.4)).collect()
+    };
+    for (task, finding, value, en, fa) in cases {
+        let section = section_with(&f, Lang::En, task, finding, value.clone());
+        assert!(section.contains(en), "{task}.{finding} = {value}: missing `{en}` in\n{section}");
+        for (other_en, _) in others(task, finding, value) {
+            assert!(!section.contains(other_en), "{task}.{finding} = {value}: also says `{other_en}`");
+        }
+        let section = section_with(&f, Lang::Fa, task, finding, value.clone());
+        assert!(section.contains(fa), "{task}.{finding} = {value}: missing `{fa}` in\n{section}");
+    }
+}
+
+fn arabic_letter(c: char) -> bool {
+    ('\u{0600}'..='\u{06FF}').contains(&c) && c.is_alphabetic()
+}
+
+fn latin(c: char) -> bool {
+    c.is_ascii_alphanumeric()
+}
+
+/// The text of each block element (paragraphs, list items, headings, cells), leaving out
+/// code, preformatted text, styles and charts; with the heading cells flagged.
+fn blocks(html: &str) -> Vec<(String, String)> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_str(html);
+    reader.config_mut().check_end_names = false;
+    let mut stack: Vec<String> = Vec::new();
+    let mut out: Vec<(String, String)> = Vec::new();
+    let block = |n: &str| matches!(n, "p" | "li" | "h1" | "h2" | "h3" | "h4" | "td" | "th" | "blockquote" | "title");
+    loop {
+        match reader.read_event().unwrap() {
+            Event::Start(e) => {
+                let name = String::from_utf8_lossy(e.name().as_ref()).to_string();
+                if block(&name) {
+                    out.push((name.clone(), String::new()));
+                }
+                stack.push(name);
+            }
+            Event::End(_) => {
+                stack.pop();
+            }
+            Event::Text(t) => {
+                let skipped = stack.iter().any(|n| matches!(n.as_str(), "code" | "pre" | "style" | "svg" | "script"));
+                if !skipped && stack.iter().any(|n| block(n)) {
+                    if let Some(last) = out.last_mut() {
+                        last.1.push_str(&t.unescape().unwrap());
+                    }
+                }
+            }
+            Event::Eof => break,
+            _ => {}
+        }
+    }
+    out
+}
+
+#[test]
+fn the_persian_report_isolates_left_to_right_runs_and_has_no_english_headings() {
+    let f = fixture();
+    let html = render(&model(&f, Lang::Fa)).html;
+    let mut problems = Vec::new();
+    for (element, text) in blocks(&html) {
+        if matches!(element.as_str(), "th" | "h1" | "h2" | "h3" | "title") && !text.chars().any(arabic_letter) {
+            problems.push(format!("<{element}> is not Persian: {text:?}"));
+        }
+        if !text.chars().any(arabic_letter) {
+            continue; // a cell of data (a class name, a number) is not right-to-left text
+        }
+        let mut depth = 0usize;
+        for c in text.chars() {
+            match c {
+                '\u{2066}' | '\u{2067}' | '\u{2068}' => depth += 1,
+                '\u{2069}' => depth = depth.saturating_sub(1),
+                c if latin(c) && depth == 0 => {
+                    problems.push(format!("<{element}> has a left-to-right run outside an isolate: {text:?}"));
+                    break;
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
+}
+
+#[test]
+fn persian_prose_writes_persian_digits() {
+    let f = fixture();
+    let md = render(&model(&f, Lang::Fa)).markdown;
+    let demo = md.find("## بررسی خط لوله").unwrap();
+    let sentence = md[demo..].lines().find(|l| l.starts_with("یک شبکه‌ی کانولوشنی")).unwrap();
+    assert!(sentence.chars().any(|c| ('۰'..='۹').contains(&c)), "{sentence}");
+    assert!(!sentence.chars().any(|c| c.is_ascii_digit()), "Latin digits in Persian prose: {sentence}");
+}
