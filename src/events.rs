@@ -51,6 +51,65 @@ impl RunStatus {
     }
 }
 
+/// The state of one experiment, as the store keeps it and the views show it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ExpStatus {
+    /// Selected, not started yet.
+    #[default]
+    Pending,
+    /// Waiting in the dashboard's run that was just started.
+    Queued,
+    /// `enabled: false` in the suite (the dashboard's view of the suite).
+    Disabled,
+    Running,
+    Finished,
+    Failed,
+    Cancelled,
+    /// Not run: disabled, or a dependency did not finish.
+    Skipped,
+    /// The process died while it was running (found on the next start).
+    Interrupted,
+}
+
+impl ExpStatus {
+    pub const ALL: [ExpStatus; 9] = [
+        ExpStatus::Pending,
+        ExpStatus::Queued,
+        ExpStatus::Disabled,
+        ExpStatus::Running,
+        ExpStatus::Finished,
+        ExpStatus::Failed,
+        ExpStatus::Cancelled,
+        ExpStatus::Skipped,
+        ExpStatus::Interrupted,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ExpStatus::Pending => "pending",
+            ExpStatus::Queued => "queued",
+            ExpStatus::Disabled => "disabled",
+            ExpStatus::Running => "running",
+            ExpStatus::Finished => "finished",
+            ExpStatus::Failed => "failed",
+            ExpStatus::Cancelled => "cancelled",
+            ExpStatus::Skipped => "skipped",
+            ExpStatus::Interrupted => "interrupted",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+}
+
+impl std::fmt::Display for ExpStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {

@@ -86,7 +86,7 @@ fn help_overlay() {
 fn row(id: &str, status: &str, acc: f64) -> ExpRow {
     ExpRow {
         exp_id: id.into(), part: "demo".into(), task: "smoke".into(), title: id.into(), seed: 1, device: "cpu".into(),
-        spec_hash: Some("h".into()), status: status.into(), error: None, started_at: None, seconds: Some(5.0), reused_from: None,
+        spec_hash: Some("h".into()), status: adaptlab::events::ExpStatus::parse(status).unwrap(), error: None, started_at: None, seconds: Some(5.0), reused_from: None,
         values: json!({"test_accuracy": acc}).as_object().unwrap().clone(),
     }
 }

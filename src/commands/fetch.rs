@@ -1,7 +1,6 @@
 //! `adaptlab fetch clip NAME:TAG`, `adaptlab fetch stanford-dogs`, `adaptlab fetch food101`.
 use crate::hub::download::Progress;
 use crate::hub::{dogs, hf};
-use crate::tasks::q3::model::hub_repo;
 use crate::cli::{ExitCode, FetchClipArgs, FetchFoodArgs, FoodSource};
 use crate::paths::Paths;
 use anyhow::{Context, Result};
@@ -17,7 +16,7 @@ fn progress_line(done: u64, total: Option<u64>) {
 pub fn clip(args: &FetchClipArgs, paths: &Paths) -> Result<ExitCode> {
     let (model, revision) = (&args.model, &args.revision);
     let (name, tag) = model.split_once(':').context("write the model as NAME:TAG, e.g. convnext_base_w:laion2b_s13b_b82k_augreg")?;
-    let repo = hub_repo(name, tag).with_context(|| format!("no known hub repository for `{model}`"))?;
+    let repo = crate::hub::catalog::open_clip_repo(name, tag).with_context(|| format!("no known hub repository for `{model}`"))?;
     let cache = &paths.hub;
     let offline = args.offline || hf::offline();
     let progress = Progress { report: &progress_line };

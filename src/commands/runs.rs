@@ -1,5 +1,6 @@
 //! `adaptlab runs list | show | diff | rm`: the run history as tables (or JSON).
 use crate::cli::{ExitCode, RunsCommand};
+use crate::events::ExpStatus;
 use crate::results::format_float;
 use crate::store::diff::{diff_runs, value_text};
 use crate::store::{ExpRow, RunRow, Store};
@@ -36,7 +37,7 @@ fn list(store: &Store, as_json: bool) -> Result<ExitCode> {
             .iter()
             .map(|r| -> Result<Value> {
                 let exps = store.experiments(&r.id)?;
-                Ok(json!({"run": r, "finished": exps.iter().filter(|e| e.status == "finished").count(), "experiments": exps.len()}))
+                Ok(json!({"run": r, "finished": exps.iter().filter(|e| e.status == ExpStatus::Finished).count(), "experiments": exps.len()}))
             })
             .collect::<Result<_>>()?;
         println!("{}", serde_json::to_string_pretty(&rows)?);
@@ -49,7 +50,7 @@ fn list(store: &Store, as_json: bool) -> Result<ExitCode> {
     let mut t = new_table(&["run", "suite", "started (UTC)", "status", "finished", "time"]);
     for r in &runs {
         let exps = store.experiments(&r.id)?;
-        let done = exps.iter().filter(|e| e.status == "finished").count();
+        let done = exps.iter().filter(|e| e.status == ExpStatus::Finished).count();
         let seconds: f64 = exps.iter().filter(|e| e.reused_from.is_none()).filter_map(|e| e.seconds).sum();
         t.add_row(vec![
             Cell::new(&r.id),
@@ -83,13 +84,13 @@ fn show(store: &Store, run: &str, as_json: bool) -> Result<ExitCode> {
             Cell::new(&e.exp_id),
             Cell::new(&e.part),
             Cell::new(&e.task),
-            Cell::new(&e.status),
+            Cell::new(e.status.as_str()),
             Cell::new(e.seconds.map_or(String::new(), |s| format!("{s:.1} s"))).set_alignment(CellAlignment::Right),
             Cell::new(note(e)),
         ]);
     }
     println!("{t}");
-    for e in exps.iter().filter(|e| !e.values.is_empty() || e.status == "finished") {
+    for e in exps.iter().filter(|e| !e.values.is_empty() || e.status == ExpStatus::Finished) {
         let tables = store.tables(&id, &e.exp_id)?;
         if e.values.is_empty() && tables.is_empty() {
             continue;

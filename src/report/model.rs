@@ -1,4 +1,5 @@
 //! The data a report template sees, read from the run store (never from a live task).
+use crate::events::ExpStatus;
 use crate::results::ResultTable;
 use crate::store::{ExpRow, RunRow, Store};
 use anyhow::{Context, Result};
@@ -78,7 +79,7 @@ pub struct ExpModel {
     pub task: String,
     /// In the report's language when the suite gave one.
     pub title: String,
-    pub status: String,
+    pub status: crate::events::ExpStatus,
     pub finished: bool,
     pub error: Option<String>,
     pub seed: u64,
@@ -138,9 +139,9 @@ pub fn build(store: &Store, run_id: &str, lang: Lang) -> Result<ReportModel> {
     for row in rows {
         let exp = exp_model(store, run_id, row, lang)?;
         counts.total += 1;
-        match exp.status.as_str() {
-            "finished" => counts.finished += 1,
-            "skipped" => counts.skipped += 1,
+        match exp.status {
+            ExpStatus::Finished => counts.finished += 1,
+            ExpStatus::Skipped => counts.skipped += 1,
             _ => counts.failed += 1,
         }
         let key = crate::spec::Part::parse(&exp.part).map_or_else(|| "demo".to_string(), |p| p.question_key());
@@ -186,7 +187,7 @@ fn exp_model(store: &Store, run_id: &str, row: ExpRow, lang: Lang) -> Result<Exp
         metrics.entry(name).or_default().push((step, value));
     }
     Ok(ExpModel {
-        finished: row.status == "finished",
+        finished: row.status == ExpStatus::Finished,
         id: row.exp_id,
         part: row.part,
         task: row.task,

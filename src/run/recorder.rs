@@ -1,7 +1,7 @@
 //! Persists the event stream: SQLite rows for what the report and history query, and
 //! `events.jsonl` + per-experiment files in the run directory. Then forwards each event
 //! to the live consumer (dashboard or printer).
-use crate::events::Event;
+use crate::events::{Event, ExpStatus};
 use crate::plots::{line_chart, Series};
 use crate::results::ResultTable;
 use crate::fsx;
@@ -136,14 +136,14 @@ impl Inner {
                 // runner; its result.json was copied with its directory.
                 let values = self.values.remove(exp).unwrap_or_default();
                 if reused_from.is_none() {
-                    self.write_result(exp, "finished", None, &values)?;
+                    self.write_result(exp, ExpStatus::Finished, None, &values)?;
                     self.write_curves(exp)?;
                 }
-                self.store.experiment_ended(&run_id, exp, "finished", None, Some(*seconds), &values, reused_from.as_deref())?;
+                self.store.experiment_ended(&run_id, exp, ExpStatus::Finished, None, Some(*seconds), &values, reused_from.as_deref())?;
             }
-            Event::Failed { exp, error } => self.end(exp, "failed", Some(error))?,
-            Event::Cancelled { exp } => self.end(exp, "cancelled", Some("cancelled by the user"))?,
-            Event::Skipped { exp, reason } => self.end(exp, "skipped", Some(reason))?,
+            Event::Failed { exp, error } => self.end(exp, ExpStatus::Failed, Some(error))?,
+            Event::Cancelled { exp } => self.end(exp, ExpStatus::Cancelled, Some("cancelled by the user"))?,
+            Event::Skipped { exp, reason } => self.end(exp, ExpStatus::Skipped, Some(reason))?,
             Event::RunFinished { status, .. } => {
                 self.log.flush()?;
                 self.store.finish_run(&run_id, *status)?;
@@ -174,13 +174,13 @@ impl Inner {
         Ok(())
     }
 
-    fn end(&mut self, exp: &str, status: &str, error: Option<&str>) -> anyhow::Result<()> {
+    fn end(&mut self, exp: &str, status: ExpStatus, error: Option<&str>) -> anyhow::Result<()> {
         let values = self.values.remove(exp).unwrap_or_default();
         self.write_result(exp, status, error, &values)?;
         self.store.experiment_ended(&self.run_id, exp, status, error, None, &values, None)
     }
 
-    fn write_result(&mut self, exp: &str, status: &str, error: Option<&str>, values: &serde_json::Map<String, serde_json::Value>) -> anyhow::Result<()> {
+    fn write_result(&mut self, exp: &str, status: ExpStatus, error: Option<&str>, values: &serde_json::Map<String, serde_json::Value>) -> anyhow::Result<()> {
         let tables = self.tables.remove(exp).unwrap_or_default();
         let path = self.store.exp_dir(&self.run_id, exp).join("result.json");
         fsx::write_json_atomic(&path, &serde_json::json!({

@@ -56,8 +56,8 @@ pub fn diff_runs(a: &[ExpRow], b: &[ExpRow]) -> Vec<DiffLine> {
                 .collect();
             DiffLine {
                 experiment: id.to_string(),
-                status_a: x.map(|e| e.status.clone()),
-                status_b: y.map(|e| e.status.clone()),
+                status_a: x.map(|e| e.status.as_str().to_string()),
+                status_b: y.map(|e| e.status.as_str().to_string()),
                 same_spec,
                 changed_values,
             }

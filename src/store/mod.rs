@@ -5,7 +5,7 @@ pub mod schema;
 
 use crate::fsx;
 use crate::results::ResultTable;
-use crate::events::RunStatus;
+use crate::events::{ExpStatus, RunStatus};
 use anyhow::{bail, Context, Result};
 use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
@@ -37,7 +37,7 @@ pub struct ExpRow {
     pub seed: u64,
     pub device: String,
     pub spec_hash: Option<String>,
-    pub status: String,
+    pub status: ExpStatus,
     pub error: Option<String>,
     pub started_at: Option<String>,
     pub seconds: Option<f64>,
@@ -175,7 +175,7 @@ impl Store {
         &self,
         run_id: &str,
         exp_id: &str,
-        status: &str,
+        status: ExpStatus,
         error: Option<&str>,
         seconds: Option<f64>,
         values: &serde_json::Map<String, serde_json::Value>,
@@ -184,7 +184,7 @@ impl Store {
         self.conn.execute(
             "UPDATE experiments SET status = ?3, error = ?4, seconds = ?5, values_json = ?6, reused_from = ?7, finished_at = ?8
              WHERE run_id = ?1 AND exp_id = ?2",
-            params![run_id, exp_id, status, error, seconds, serde_json::to_string(values)?, reused_from, crate::clock::now_text()],
+            params![run_id, exp_id, status.as_str(), error, seconds, serde_json::to_string(values)?, reused_from, crate::clock::now_text()],
         )?;
         Ok(())
     }
@@ -292,7 +292,8 @@ impl Store {
                     seed: r.get::<_, i64>(4)? as u64,
                     device: r.get(5)?,
                     spec_hash: r.get(6)?,
-                    status: r.get(7)?,
+                    // A status an older or newer build wrote reads as interrupted.
+                    status: ExpStatus::parse(&r.get::<_, String>(7)?).unwrap_or(ExpStatus::Interrupted),
                     error: r.get(8)?,
                     started_at: r.get(9)?,
                     seconds: r.get(10)?,

@@ -1,6 +1,6 @@
 //! Dashboard state and how events and keys change it. No drawing here (see view.rs),
 //! no tasks: the runner's events are the only source of live data.
-use crate::events::{Event, LogLevel, RunStatus, StageState};
+use crate::events::{Event, LogLevel, RunStatus, StageState, ExpStatus};
 use crate::progress::Rate;
 use crate::results::ResultTable;
 use crate::spec::Suite;
@@ -36,7 +36,7 @@ const LOG_LINES: usize = 200;
 /// What the dashboard knows about one experiment of the suite.
 #[derive(Debug, Clone, Default)]
 pub struct ExpLive {
-    pub status: String,
+    pub status: ExpStatus,
     pub stage: Option<String>,
     pub rate: Option<Rate>,
     pub metrics: BTreeMap<String, Vec<(f64, f64)>>,
@@ -95,8 +95,8 @@ impl App {
             .experiments
             .iter()
             .map(|e| {
-                let status = if e.enabled { "pending" } else { "disabled" };
-                (e.id.clone(), ExpLive { status: status.into(), ..Default::default() })
+                let status = if e.enabled { ExpStatus::Pending } else { ExpStatus::Disabled };
+                (e.id.clone(), ExpLive { status, ..Default::default() })
             })
             .collect();
         Self {
@@ -153,7 +153,7 @@ impl App {
             self.running = true;
             for id in selected {
                 if let Some(e) = self.exps.get_mut(id) {
-                    *e = ExpLive { status: "queued".into(), ..Default::default() };
+                    *e = ExpLive { status: ExpStatus::Queued, ..Default::default() };
                 }
             }
             return;
@@ -166,7 +166,7 @@ impl App {
         }
         let Some(exp) = event.exp().and_then(|id| self.exps.get_mut(id)) else { return };
         match event {
-            Event::ExperimentStarted { .. } => exp.status = "running".into(),
+            Event::ExperimentStarted { .. } => exp.status = ExpStatus::Running,
             Event::Stage { name, state: StageState::Started, .. } => exp.stage = Some(name.clone()),
             Event::Stage { .. } => {}
             Event::Progress { done, total, unit, .. } => match exp.rate.as_mut() {
@@ -191,18 +191,18 @@ impl App {
             }
             Event::Artifact { .. } => {}
             Event::Finished { seconds, reused_from, .. } => {
-                exp.status = "finished".into();
+                exp.status = ExpStatus::Finished;
                 exp.seconds = Some(*seconds);
                 exp.reused_from = reused_from.clone();
                 exp.stage = None;
             }
             Event::Failed { error, .. } => {
-                exp.status = "failed".into();
+                exp.status = ExpStatus::Failed;
                 exp.error = Some(error.clone());
             }
-            Event::Cancelled { .. } => exp.status = "cancelled".into(),
+            Event::Cancelled { .. } => exp.status = ExpStatus::Cancelled,
             Event::Skipped { reason, .. } => {
-                exp.status = "skipped".into();
+                exp.status = ExpStatus::Skipped;
                 exp.error = Some(reason.clone());
             }
             Event::RunStarted { .. } | Event::RunFinished { .. } => {}

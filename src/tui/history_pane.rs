@@ -51,8 +51,8 @@ pub fn draw_detail(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     let rows = exps.iter().map(|e| {
         Row::new(vec![
-            Span::styled(format!("{} {}", status_mark(&e.status), e.exp_id), theme.status(&e.status)),
-            Span::raw(e.status.clone()),
+            Span::styled(format!("{} {}", status_mark(e.status.as_str()), e.exp_id), theme.status(e.status.as_str())),
+            Span::raw(e.status.as_str()),
             Span::raw(e.seconds.map_or(String::new(), |s| format!("{s:.1} s"))),
         ])
     });

@@ -18,7 +18,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let [head, gauge, chart, log] = Layout::vertical([Constraint::Length(2), Constraint::Length(1), Constraint::Min(6), Constraint::Length(5)]).areas(inner);
 
     let stage = live.stage.as_deref().map(|s| format!(" · {s}")).unwrap_or_default();
-    let mut status_line = vec![Span::styled(live.status.clone(), theme.status(&live.status)), Span::raw(stage)];
+    let mut status_line = vec![Span::styled(live.status.as_str(), theme.status(live.status.as_str())), Span::raw(stage)];
     if let Some(s) = live.seconds {
         status_line.push(Span::raw(format!(" · {s:.1} s")));
     }
@@ -39,7 +39,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             }
             (r.fraction(), label)
         }
-        None if live.status == "finished" => (1.0, "done".to_string()),
+        None if live.status == crate::events::ExpStatus::Finished => (1.0, "done".to_string()),
         None => (0.0, String::new()),
     };
     frame.render_widget(Gauge::default().ratio(ratio).label(label).gauge_style(theme.accent()), gauge);

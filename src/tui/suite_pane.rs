@@ -16,7 +16,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             items.push(ListItem::new(Line::from(Span::styled(q.clone(), theme.title()))));
             last_question = Some(q);
         }
-        let status = app.exps.get(&e.id).map_or("pending", |x| x.status.as_str());
+        let status = app.exps.get(&e.id).map_or(crate::events::ExpStatus::Pending, |x| x.status).as_str();
         if i == app.selected {
             selected_row = items.len();
         }

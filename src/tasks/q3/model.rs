@@ -20,18 +20,6 @@ pub struct LoadedClip {
     pub weights_sha: String,
 }
 
-/// The hub repository of an open_clip pretrained tag (open_clip `pretrained.py`).
-pub fn hub_repo(name: &str, tag: &str) -> Option<&'static str> {
-    Some(match (name, tag) {
-        ("convnext_base_w", "laion2b_s13b_b82k") => "laion/CLIP-convnext_base_w-laion2B-s13B-b82K",
-        ("convnext_base_w", "laion2b_s13b_b82k_augreg") => "laion/CLIP-convnext_base_w-laion2B-s13B-b82K-augreg",
-        ("convnext_xxlarge", "laion2b_s34b_b82k_augreg") => "laion/CLIP-convnext_xxlarge-laion2B-s34B-b82K-augreg",
-        ("convnext_xxlarge", "laion2b_s34b_b82k_augreg_rewind") => "laion/CLIP-convnext_xxlarge-laion2B-s34B-b82K-augreg-rewind",
-        ("convnext_xxlarge", "laion2b_s34b_b82k_augreg_soup") => "laion/CLIP-convnext_xxlarge-laion2B-s34B-b82K-augreg-soup",
-        _ => return None,
-    })
-}
-
 /// A weights file of `repo` already in the hub cache (any snapshot).
 pub fn find_in_hub_cache(hub: &Path, repo: &str) -> Option<PathBuf> {
     crate::hub::hf::any_snapshot_file(hub, repo, &crate::hub::catalog::OPEN_CLIP_WEIGHTS)
@@ -62,7 +50,7 @@ pub fn load_model(model: &str, weights: Option<&Path>, paths: &Paths, device: tc
         let weights = match weights {
             Some(file) => file.to_path_buf(),
             None => {
-                let repo = hub_repo(name, tag).with_context(|| format!("no known hub repository for `{name}:{tag}`; give a weights file"))?;
+                let repo = crate::hub::catalog::open_clip_repo(name, tag).with_context(|| format!("no known hub repository for `{name}:{tag}`; give a weights file"))?;
                 let hub = &paths.hub;
                 match find_in_hub_cache(hub, repo) {
                     Some(p) => p,
