@@ -1,6 +1,6 @@
 //! Report rendering: Markdown snapshots in both languages from fixed results, HTML that
 //! is well formed and self-contained, right-to-left for Persian, and escaped values.
-use adaptlab::events::RunStatus;
+use adaptlab::events::{ExpStatus, RunStatus};
 use adaptlab::report::{self, Lang};
 use adaptlab::results::{ColumnKind, ResultTable};
 use adaptlab::store::{NewExperiment, Store};
@@ -35,9 +35,9 @@ fn fixture() -> (tempfile::TempDir, Store, String) {
         "confused_true": "ring", "confused_predicted": "cross", "confused_count": 3,
         "findings": adaptlab::tasks::smoke::findings(0.84, 0.5)
     });
-    store.experiment_ended(&run, "demo.smoke", "finished", None, Some(12.5), values.as_object().unwrap(), None).unwrap();
-    store.experiment_ended(&run, "q3.zs", "skipped", Some("disabled in the suite"), None, &Default::default(), None).unwrap();
-    store.experiment_ended(&run, "q5.bad", "failed", Some("weights missing: <run> `adaptlab fetch`"), None, &Default::default(), None).unwrap();
+    store.experiment_ended(&run, "demo.smoke", ExpStatus::Finished, None, Some(12.5), values.as_object().unwrap(), None).unwrap();
+    store.experiment_ended(&run, "q3.zs", ExpStatus::Skipped, Some("disabled in the suite"), None, &Default::default(), None).unwrap();
+    store.experiment_ended(&run, "q5.bad", ExpStatus::Failed, Some("weights missing: <run> `adaptlab fetch`"), None, &Default::default(), None).unwrap();
     store.finish_run(&run, RunStatus::Failed).unwrap();
     (home, store, run)
 }

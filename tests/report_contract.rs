@@ -7,7 +7,6 @@
 use adaptlab::events::RunStatus;
 use adaptlab::report::{self, Lang};
 use adaptlab::results::ResultTable;
-use adaptlab::spec::KindDef;
 use adaptlab::store::{NewExperiment, Store};
 use serde_json::{json, Value};
 
@@ -45,7 +44,7 @@ fn fixture() -> Fixture {
             std::fs::write(dir.join(file), a["text"].as_str().unwrap()).unwrap();
             store.record_artifact(&run, &id, name, file).unwrap();
         }
-        store.experiment_ended(&run, &id, e["status"].as_str().unwrap(), e["error"].as_str(), e["seconds"].as_f64(), e["values"].as_object().unwrap(), None).unwrap();
+        store.experiment_ended(&run, &id, adaptlab::events::ExpStatus::parse(e["status"].as_str().unwrap()).unwrap(), e["error"].as_str(), e["seconds"].as_f64(), e["values"].as_object().unwrap(), None).unwrap();
     }
     store.finish_run(&run, RunStatus::Finished).unwrap();
     Fixture { _dir: dir, store, run }
@@ -176,8 +175,14 @@ fn blocks(html: &str) -> Vec<(String, String)> {
                 let skipped = stack.iter().any(|n| matches!(n.as_str(), "code" | "pre" | "style" | "svg" | "script"));
                 if !skipped && stack.iter().any(|n| block(n)) {
                     if let Some(last) = out.last_mut() {
-                        last.1.push_str(&t.unescape().unwrap());
+                        last.1.push_str(&t.decode().unwrap());
                     }
+                }
+            }
+            // An entity (`&lt;`) is punctuation: a neutral stands in for it.
+            Event::GeneralRef(_) => {
+                if let Some(last) = out.last_mut() {
+                    last.1.push(' ');
                 }
             }
             Event::Eof => break,

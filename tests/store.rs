@@ -27,7 +27,7 @@ fn round_trip_of_rows_tables_metrics_and_values() {
     store.record_artifact(&run, "a", "curve", "curve.svg").unwrap();
     let mut values = serde_json::Map::new();
     values.insert("top1".into(), json!(0.81));
-    store.experiment_ended(&run, "a", "finished", None, Some(3.5), &values, None).unwrap();
+    store.experiment_ended(&run, "a", adaptlab::events::ExpStatus::Finished, None, Some(3.5), &values, None).unwrap();
     store.finish_run(&run, RunStatus::Finished).unwrap();
     drop(store);
 
