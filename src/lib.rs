@@ -4,7 +4,7 @@
 //! above (`tests/layers.rs` checks every `use crate::` against this list):
 //! 0 util:   fsx, paths, clock, events, results, findings, progress, metrics, plots, svg
 //! 1 ml:     nn, data, tokenize, train, hub, cache
-//! 2 zoo:    zoo (load a model by name, for tasks and commands alike)
+//! 2 zoo:    zoo
 //! 3 domain: spec, tasks
 //! 4 engine: run, store
 //! 5 front:  report, tui, headless, commands, cli
@@ -37,3 +37,4 @@ pub mod tasks;
 pub mod train;
 pub mod tokenize;
 pub mod tui;
+pub mod zoo;

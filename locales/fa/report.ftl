@@ -62,7 +62,7 @@ part-q5-predict = پرسش ۵ گام ۵: پیش‌بینی یک تصویر جد�
 
 exp-meta = { $id } · بخش { $part } · وظیفه‌ی { $task } · بذر تصادفی { $seed } · دستگاه { $device }{ $seconds ->
         [none] {""}
-       *[other] {" · "}{ SECS($seconds) }
+       *[other] {" · "}زمان { SECS($seconds) }
     }{ $reused_from ->
         [none] {""}
        *[other] {" · "}نتیجه از اجرای { $reused_from } بازاستفاده شد

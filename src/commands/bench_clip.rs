@@ -7,7 +7,7 @@ use crate::data::loader::load_images;
 use crate::data::rng::SplitMix64;
 use crate::data::synth_dogs::{draw_parts, COLOURS, SHAPES};
 use crate::nn::clip::{normalize, Clip, ClipConfig};
-use crate::tasks::q3::features::class_embeddings;
+use crate::zoo::clip::class_embeddings;
 use super::bench_peer::{paired, PythonPeer};
 use anyhow::{Context, Result};
 use comfy_table::{presets::UTF8_FULL_CONDENSED, Table};

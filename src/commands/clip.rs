@@ -4,8 +4,8 @@ use crate::paths::Paths;
 use crate::data::clip_preprocess::ClipPreprocess;
 use crate::data::image::decode_file;
 use crate::nn::clip::normalize;
-use crate::tasks::q3::features::class_embeddings;
-use crate::tasks::q3::model::load_model;
+use crate::zoo::clip::class_embeddings;
+use crate::zoo::clip::load_model;
 use anyhow::{Context, Result};
 use tch::{Kind, Tensor};
 

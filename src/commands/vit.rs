@@ -2,7 +2,7 @@
 //! plus a PEFT LoRA adapter folder when the model was adapted with LoRA).
 use crate::cli::{ExitCode, PredictArgs};
 use crate::data::loader::ImageRef;
-use crate::tasks::q5::predict::Predictor;
+use crate::zoo::vit::Predictor;
 use anyhow::Result;
 
 pub fn predict(a: &PredictArgs) -> Result<ExitCode> {

@@ -1,14 +1,14 @@
 //! Image features of a data split, computed once per (model weights, split, transform,
 //! file list) and cached, so the template study, the per-class analysis and re-runs
-//! reuse them; and class text embeddings from prompt templates.
+//! reuse them. Class embeddings from prompts are the zoo's (`zoo::clip::class_embeddings`).
 use super::model::LoadedClip;
+pub use crate::zoo::clip::{class_embeddings, similarities};
 use super::params::InferencePrecision;
 use crate::data::clip_preprocess::ClipPreprocess;
 use crate::data::loader::load_images;
 use crate::data::stanford_dogs::Item;
-use crate::nn::clip::{normalize, Clip};
+use crate::nn::clip::Clip;
 use crate::tasks::TaskContext;
-use crate::tokenize::ClipTokenizer;
 use anyhow::{Context, Result};
 use serde_json::json;
 use tch::{Kind, Tensor};
@@ -82,25 +82,4 @@ fn encode_images(clip: &Clip, x: &Tensor, precision: InferencePrecision, device:
     } else {
         clip.encode_image(x)
     }
-}
-
-/// Unit-length class embeddings [classes, embed]: each class's prompts from `templates`
-/// encoded, normalised, averaged and normalised again (the CLIP-paper ensemble). All
-/// prompts go through the text tower in a few large batches.
-pub fn class_embeddings(clip: &Clip, names: &[String], templates: &[String], device: tch::Device) -> Tensor {
-    const BATCH: usize = 256;
-    let _guard = tch::no_grad_guard();
-    let tokenizer = ClipTokenizer::get();
-    let prompts: Vec<String> = names.iter().flat_map(|name| templates.iter().map(move |t| super::templates::fill(t, name))).collect();
-    let encoded: Vec<Tensor> = prompts
-        .chunks(BATCH)
-        .map(|chunk| normalize(&clip.encode_text(&tokenizer.tokenize_batch(chunk).to_device(device)).to_kind(Kind::Float)))
-        .collect();
-    let per_prompt = Tensor::cat(&encoded, 0).view([names.len() as i64, templates.len() as i64, -1]);
-    normalize(&per_prompt.mean_dim(1, false, Kind::Float)).to_device(tch::Device::Cpu)
-}
-
-/// Scores [images, classes] from features and class embeddings.
-pub fn similarities(features: &Tensor, classes: &Tensor) -> Tensor {
-    normalize(features).matmul(&classes.transpose(0, 1))
 }

@@ -95,7 +95,4 @@ pub const SIMPLE_IMAGENET: [&str; 7] = [
     "a photo of the small {}.",
 ];
 
-/// Fills `{}` with the class name.
-pub fn fill(template: &str, name: &str) -> String {
-    template.replacen("{}", name, 1)
-}
+pub use crate::zoo::clip::fill;

@@ -2,51 +2,20 @@
 //! pre-trained tiny ViT) and how each method builds it: LoRA (frozen base, LoRA pairs
 //! and a trained head, as PEFT lays them out), full fine-tuning (everything trained), and the
 //! linear probe (frozen base + head).
-use crate::hub::download::Progress;
-use crate::hub::hf;
 use crate::nn::lora::LoraConfig;
-use crate::nn::vit::{classification_keys, Stores, Vit, VitConfig};
+use crate::nn::vit::{classification_keys, Stores, Vit};
 use crate::nn::weights::{load_strict, read_checkpoint, sorted_variables};
 use super::params::LoraParams;
 use crate::tasks::TaskContext;
+pub use crate::zoo::vit::{from_folder, from_hub, BaseModel};
 use anyhow::{Context, Result};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use tch::nn::VarStore;
 use tch::{Device, Kind, Tensor};
 
 /// The folder the demo pre-training writes: a transformers model folder (config.json,
 /// model.safetensors) in the hub's ViTModel layout.
 pub const DEMO_DIR: &str = "vit_base";
-
-/// A base checkpoint on disk.
-#[derive(Debug, Clone)]
-pub struct BaseModel {
-    pub name: String,
-    pub config: VitConfig,
-    pub weights: PathBuf,
-}
-
-/// config.json + model.safetensors (or pytorch_model.bin) in a folder.
-pub fn from_folder(dir: &Path, name: &str) -> Result<BaseModel> {
-    let config_path = dir.join("config.json");
-    let text = std::fs::read_to_string(&config_path).with_context(|| format!("reading {} (a model folder holds config.json and model.safetensors)", config_path.display()))?;
-    let config: VitConfig = serde_json::from_str(&text).with_context(|| format!("{} is not a ViT config.json", config_path.display()))?;
-    let weights = ["model.safetensors", "pytorch_model.bin"].iter().map(|f| dir.join(f)).find(|p| p.is_file()).with_context(|| format!("{} has no model.safetensors or pytorch_model.bin", dir.display()))?;
-    Ok(BaseModel { name: name.to_string(), config, weights })
-}
-
-/// Downloads (or finds in the hub cache) `repo`'s config and weights.
-pub fn from_hub(cache: &Path, repo: &str, revision: &str) -> Result<BaseModel> {
-    let progress = Progress { report: &|_, _| {} };
-    let offline = hf::offline();
-    let config = hf::fetch(&hf::endpoint(), cache, repo, revision, "config.json", offline, &progress)?;
-    let weights = hf::fetch(&hf::endpoint(), cache, repo, revision, "model.safetensors", offline, &progress)
-        .or_else(|first| hf::fetch(&hf::endpoint(), cache, repo, revision, "pytorch_model.bin", offline, &progress).map_err(|_| first))?;
-    let dir = config.parent().context("snapshot folder")?;
-    let mut base = from_folder(dir, repo)?;
-    base.weights = weights;
-    Ok(base)
-}
 
 /// The experiment's base model: `demo` from the `vit_pretrain` experiment in `needs`,
 /// `weights` when given, else the hub.
@@ -77,6 +46,16 @@ impl Method {
             Method::Lora => "lora",
             Method::Full => "full",
             Method::Probe => "probe",
+        }
+    }
+
+    /// The term the report words it by (`term-<key>` in the catalogs); the probe is the
+    /// linear probe of Q5, not Q3's (e).
+    pub fn term(self) -> &'static str {
+        match self {
+            Method::Lora => "lora",
+            Method::Full => "full",
+            Method::Probe => "linear_probe",
         }
     }
 

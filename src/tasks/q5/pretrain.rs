@@ -8,6 +8,7 @@ use crate::nn::vit::{Stores, Vit, VitConfig};
 use super::params::VitPretrainParams;
 use crate::tasks::registry::Task;
 use crate::tasks::TaskContext;
+pub use crate::zoo::vit::{as_vit_model, hub_config};
 use anyhow::Result;
 use tch::nn::{self, OptimizerConfig};
 use tch::{Kind, Tensor};
@@ -87,27 +88,3 @@ pub fn run(p: &VitPretrainParams, ctx: &TaskContext) -> Result<()> {
     })
 }
 
-/// The encoder's tensors under ViTModel's names, plus a pooler as the hub file has.
-pub fn as_vit_model(vs: &nn::VarStore, cfg: &VitConfig) -> Vec<(String, Tensor)> {
-    let mut out: Vec<(String, Tensor)> = vs
-        .variables()
-        .into_iter()
-        .filter_map(|(k, t)| k.strip_prefix("vit.").map(|rest| (rest.to_string(), t.detach().to_device(tch::Device::Cpu))))
-        .collect();
-    let h = cfg.hidden_size;
-    out.push(("pooler.dense.weight".into(), Tensor::randn([h, h], (Kind::Float, tch::Device::Cpu)) * 0.02));
-    out.push(("pooler.dense.bias".into(), Tensor::zeros([h], (Kind::Float, tch::Device::Cpu))));
-    out.sort_by(|a, b| a.0.cmp(&b.0));
-    out
-}
-
-/// config.json as transformers writes it for a ViTModel.
-pub fn hub_config(cfg: &VitConfig) -> serde_json::Value {
-    let mut v = serde_json::to_value(cfg).unwrap_or_default();
-    v["model_type"] = "vit".into();
-    v["architectures"] = serde_json::json!(["ViTModel"]);
-    v["hidden_dropout_prob"] = 0.0.into();
-    v["attention_probs_dropout_prob"] = 0.0.into();
-    v["initializer_range"] = 0.02.into();
-    v
-}

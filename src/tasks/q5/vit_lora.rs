@@ -254,7 +254,7 @@ fn report_tables(results: &[MethodResult], ctx: &TaskContext) -> Result<()> {
         let pct = 100.0 * r.trainable as f64 / r.total as f64;
         let images_per_s = o.images as f64 / o.seconds.max(1e-9);
         comparison.push(vec![
-            json!(r.method.key()),
+            json!(r.method.term()),
             json!(r.trainable),
             json!(r.total),
             json!(pct),
@@ -267,7 +267,7 @@ fn report_tables(results: &[MethodResult], ctx: &TaskContext) -> Result<()> {
             json!(mib(r.saved_bytes as f64)),
         ]);
         for e in &o.history {
-            history.push(vec![json!(r.method.key()), json!(e.epoch), json!(e.step), json!(e.train_loss), json!(e.eval_loss), json!(e.eval_accuracy)]);
+            history.push(vec![json!(r.method.term()), json!(e.epoch), json!(e.step), json!(e.train_loss), json!(e.eval_loss), json!(e.eval_accuracy)]);
         }
         ctx.value(&format!("{k}_trainable"), r.trainable);
         ctx.value(&format!("{k}_total"), r.total);
@@ -334,7 +334,7 @@ fn comparison_values(results: &[MethodResult], ctx: &TaskContext) {
         found.lora_vs_probe = Some(findings::Outcome::compare(lora.outcome.best_accuracy, probe.outcome.best_accuracy, MATCH_TOLERANCE));
     }
     if let Some(best) = results.iter().max_by(|a, b| a.outcome.best_accuracy.total_cmp(&b.outcome.best_accuracy)) {
-        ctx.value("best_method", best.method.key());
+        ctx.value("best_method", best.method.term());
         ctx.value("best_accuracy", best.outcome.best_accuracy);
     }
     ctx.findings(&found);
@@ -372,7 +372,7 @@ fn predict(lead: Method, p: &VitLoraParams, splits: &Splits, base: &BaseModel, t
         table.push(vec![json!(i + 1), json!(r.label), json!(r.prob)]);
     }
     ctx.table(table);
-    ctx.value("predict_method", lead.key());
+    ctx.value("predict_method", lead.term());
     ctx.value("predict_image", image.short_name());
     ctx.value("predict_label", ranked[0].label.clone());
     ctx.value("predict_prob", ranked[0].prob);
