@@ -198,6 +198,15 @@ pub fn slug(text: &str) -> String {
     text.chars().map(|c| if c.is_ascii_alphanumeric() || c == '.' || c == '-' { c } else { '_' }).collect()
 }
 
+/// What every chart helper takes first: the experiment, the name of what it draws (a table,
+/// a value, an artifact) and its title (the `title=` message, else the name).
+fn chart_params<'a>(catalog: &Catalog, h: &'a Helper, what: &str) -> Result<(&'a Value, &'a str, String), RenderError> {
+    let exp = param(h, 0, "exp")?;
+    let name = str_param(h, 1, what)?;
+    let title = hash_message(catalog, h, "title")?.unwrap_or_else(|| name.to_string());
+    Ok((exp, name, title))
+}
+
 fn exp_id(exp: &Value) -> &str {
     exp.get("id").and_then(Value::as_str).unwrap_or("exp")
 }
@@ -241,10 +250,8 @@ struct BarChartHelper {
 
 impl HelperDef for BarChartHelper {
     fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
-        let exp = param(h, 0, "exp")?;
-        let name = str_param(h, 1, "table")?;
+        let (exp, name, title) = chart_params(&self.catalog, h, "table")?;
         let (label_col, value_col) = (str_param(h, 2, "label column")?, str_param(h, 3, "value column")?);
-        let title = hash_message(&self.catalog, h, "title")?.unwrap_or_else(|| name.to_string());
         let filter = h.hash_get("where").and_then(|v| v.value().as_str()).and_then(|w| w.split_once('='));
         let table = require_table(exp, name)?;
         let (Some(li), Some(vi)) = (table.column(label_col), table.column(value_col)) else {
@@ -272,9 +279,7 @@ struct FewShotHelper {
 
 impl HelperDef for FewShotHelper {
     fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
-        let exp = param(h, 0, "exp")?;
-        let name = str_param(h, 1, "table")?;
-        let title = hash_message(&self.catalog, h, "title")?.unwrap_or_else(|| name.to_string());
+        let (exp, name, title) = chart_params(&self.catalog, h, "table")?;
         let table = require_table(exp, name)?;
         let cols = ["method", "shots", "top1_mean", "top1_std"].map(|c| table.column(c));
         let [Some(mi), Some(si), Some(ai), Some(di)] = cols else {
@@ -319,9 +324,7 @@ struct HeatmapHelper {
 
 impl HelperDef for HeatmapHelper {
     fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
-        let exp = param(h, 0, "exp")?;
-        let name = str_param(h, 1, "value")?;
-        let title = hash_message(&self.catalog, h, "title")?.unwrap_or_else(|| name.to_string());
+        let (exp, name, title) = chart_params(&self.catalog, h, "value")?;
         let matrix = exp.get("values").and_then(|v| v.get(name)).ok_or_else(|| other(format!("experiment `{}` stored no matrix `{name}`", exp_id(exp))))?;
         let classes: Vec<String> = matrix.get("classes").and_then(Value::as_array).map(|a| a.iter().filter_map(|c| c.as_str().map(str::to_string)).collect()).unwrap_or_default();
         let rows: Vec<Vec<f64>> = matrix.get("rows").and_then(Value::as_array).map(|r| r.iter().map(|row| row.as_array().map(|c| c.iter().filter_map(Value::as_f64).collect()).unwrap_or_default()).collect()).unwrap_or_default();
@@ -339,9 +342,7 @@ struct ArtifactHelper {
 
 impl HelperDef for ArtifactHelper {
     fn call<'reg: 'rc, 'rc>(&self, h: &Helper<'rc>, _: &'reg Handlebars<'reg>, _: &'rc Context, _: &mut RenderContext<'reg, 'rc>, out: &mut dyn Output) -> HelperResult {
-        let exp = param(h, 0, "exp")?;
-        let name = str_param(h, 1, "name")?;
-        let title = hash_message(&self.catalog, h, "title")?.unwrap_or_else(|| name.to_string());
+        let (exp, name, title) = chart_params(&self.catalog, h, "name")?;
         let path = exp.get("artifacts").and_then(|a| a.get(name)).and_then(Value::as_str);
         match path.and_then(|p| std::fs::read_to_string(p).ok()).filter(|s| s.contains("<svg")) {
             Some(svg) => show_svg(&self.plots, format!("{}-{}.svg", slug(exp_id(exp)), slug(name)), svg, &title, out),

@@ -183,7 +183,7 @@ fn register_functions(bundle: &mut FluentBundle<FluentResource>, lang: Lang) -> 
     let add = |bundle: &mut FluentBundle<FluentResource>, name: &str, f: fn(f64, Option<usize>, Lang) -> String| {
         bundle
             .add_function(name, move |positional: &[FluentValue], named: &FluentArgs| {
-                let digits = named.get("digits").and_then(number).map(|d| d.max(0.0).min(12.0) as usize);
+                let digits = named.get("digits").and_then(number).map(|d| d.clamp(0.0, 12.0) as usize);
                 match positional.first().and_then(number) {
                     Some(x) if x.is_finite() => FluentValue::String(Cow::Owned(f(x, digits, lang))),
                     _ => FluentValue::String(Cow::Borrowed("—")),
@@ -310,7 +310,7 @@ mod tests {
         assert_eq!(plain(8.0, None), "8");
         assert_eq!(plain(0.01, None), "0.01");
         assert_eq!(plain(0.0001, None), "1e-4");
-        assert_eq!(plain(3.14159265, None), "3.1416");
+        assert_eq!(plain(1.234567, None), "1.2346");
         assert_eq!(plain(0.5, Some(3)), "0.500");
         assert_eq!(duration(42.14, Lang::En), "42.1 s");
         assert_eq!(duration(239.6, Lang::En), "4 min 00 s");
