@@ -9,7 +9,8 @@ pub enum ColumnKind {
     /// Data shown as it is (class names, prompts, model names).
     Text,
     /// A term of the program's vocabulary (a method, a role, a kind of prompt) stored as
-    /// its key; the report and the dashboard show its wording in their language.
+    /// its key; the report and the dashboard show its wording in their language. A cell
+    /// the catalogs do not know (a prompt beside the ensembles) is shown as it is.
     Term,
     Integer,
     Float,

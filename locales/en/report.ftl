@@ -173,6 +173,9 @@ term-best_single_top1 = best single prompt
 term-ensemble7_top1 = 7-template ensemble
 term-ensemble80_top1 = 80-template ensemble
 term-generic_mean_top1 = generic templates (mean)
+term-ensemble7 = ensemble of 7 templates (SIMPLE_IMAGENET)
+term-ensemble80 = ensemble of 80 templates (OPENAI_IMAGENET)
+term-ensemble_of_candidates = ensemble of the prompts above
 term-shots-full = full
 
 ## Chart titles, axes and lines.

@@ -174,6 +174,9 @@ term-best_single_top1 = بهترین پرامپت تکی
 term-ensemble7_top1 = مجموعه‌ی ۷ قالبی
 term-ensemble80_top1 = مجموعه‌ی ۸۰ قالبی
 term-generic_mean_top1 = قالب‌های عمومی (میانگین)
+term-ensemble7 = مجموعه‌ی ۷ قالب (SIMPLE_IMAGENET)
+term-ensemble80 = مجموعه‌ی ۸۰ قالب (OPENAI_IMAGENET)
+term-ensemble_of_candidates = مجموعه‌ی همه‌ی پرامپت‌های بالا
 term-shots-full = همه
 
 ## عنوان نمودارها، محورها و خط‌ها.

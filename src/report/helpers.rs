@@ -262,7 +262,8 @@ impl HelperDef for BarChartHelper {
             None => true,
         };
         let rows: Vec<&Vec<Value>> = table.rows.iter().filter(|r| keep(r)).collect();
-        let labels: Vec<String> = rows.iter().map(|r| r[li].as_str().map_or_else(|| r[li].to_string(), str::to_string)).collect();
+        let term = table.columns[li].kind == ColumnKind::Term;
+        let labels: Vec<String> = rows.iter().map(|r| r[li].as_str().map_or_else(|| r[li].to_string(), |s| if term { self.catalog.term(s) } else { s.to_string() })).collect();
         let values: Vec<f64> = rows.iter().map(|r| r[vi].as_f64().unwrap_or(0.0)).collect();
         let axis = format!("{} (%)", self.catalog.column(value_col));
         let svg = crate::plots::bar_chart(&title, &labels, &values, &axis).map_err(|e| other(format!("bar chart {title}: {e}")))?;

@@ -25,7 +25,7 @@ impl Task for ClipPerClass {
     const QUESTION: Option<u8> = Some(3);
     const SUMMARY: &'static str = "per-class metrics and worst-class prompt search";
     const ANSWERS: &'static [&'static str] = &["q3c"];
-    const CODE_VERSION: u32 = 2;
+    const CODE_VERSION: u32 = 3;
 
     fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
         run(p, ctx)
@@ -105,7 +105,7 @@ pub fn run(p: &PerClassParams, ctx: &TaskContext) -> Result<()> {
         }
     }
     let all: Vec<String> = candidates.iter().map(|c| c.0.clone()).collect();
-    candidates.push((format!("ensemble of the {} prompts above", all.len()), all));
+    candidates.push(("ensemble_of_candidates".to_string(), all));
 
     let base_prompt = super::templates::fill(&p.template, &names[worst]);
     let score_on_held = |classes: &Tensor| evaluate(&similarities(&held_features, classes), &held_labels, n_classes);
@@ -113,7 +113,7 @@ pub fn run(p: &PerClassParams, ctx: &TaskContext) -> Result<()> {
     let mut search = ResultTable::new(
         "prompt_search",
         &format!("Prompts for \"{}\" scored on held-out training images", names[worst]),
-        &[("prompt", ColumnKind::Text), ("heldout_f1", ColumnKind::Percent), ("heldout_top1", ColumnKind::Percent)],
+        &[("prompt", ColumnKind::Term), ("heldout_f1", ColumnKind::Percent), ("heldout_top1", ColumnKind::Percent)],
     );
     let mut best = (base_prompt.clone(), base_held, base.shallow_clone());
     let total = candidates.len() as u64;

@@ -24,7 +24,7 @@ impl Task for ClipTemplates {
     const QUESTION: Option<u8> = Some(3);
     const SUMMARY: &'static str = "prompt-template study";
     const ANSWERS: &'static [&'static str] = &["q3b"];
-    const CODE_VERSION: u32 = 2;
+    const CODE_VERSION: u32 = 3;
 
     fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
         run(p, ctx)
@@ -73,13 +73,14 @@ pub fn run(p: &TemplatesParams, ctx: &TaskContext) -> Result<()> {
             .collect()
     };
     let mut variants: Vec<(String, String, Vec<String>)> = singles.into_iter().map(|(t, k)| (t.clone(), k, vec![t])).collect();
-    variants.push(("ensemble of 7 (SIMPLE_IMAGENET)".into(), "ensemble".into(), SIMPLE_IMAGENET.iter().map(|s| s.to_string()).collect()));
-    variants.push(("ensemble of 80 (OPENAI_IMAGENET)".into(), "ensemble".into(), OPENAI_IMAGENET.iter().map(|s| s.to_string()).collect()));
+    // Ensembles are named by a term of the catalogs, since they are not prompts.
+    variants.push(("ensemble7".into(), "ensemble".into(), SIMPLE_IMAGENET.iter().map(|s| s.to_string()).collect()));
+    variants.push(("ensemble80".into(), "ensemble".into(), OPENAI_IMAGENET.iter().map(|s| s.to_string()).collect()));
 
     let mut table = ResultTable::new(
         "templates",
         "Zero-shot accuracy by prompt",
-        &[("prompt", ColumnKind::Text), ("kind", ColumnKind::Term), ("class_names", ColumnKind::Term),
+        &[("prompt", ColumnKind::Term), ("kind", ColumnKind::Term), ("class_names", ColumnKind::Term),
           ("top1", ColumnKind::Percent), ("top5", ColumnKind::Percent), ("mean_per_class", ColumnKind::Percent)],
     );
     let total = (variants.len() * 2) as u64;
@@ -119,8 +120,8 @@ pub fn run(p: &TemplatesParams, ctx: &TaskContext) -> Result<()> {
     ctx.value("best_single_prompt", best_single.0.clone());
     ctx.value("best_single_top1", best_single.3);
     ctx.value("bare_name_top1", find("{}", ClassNames::Curated).map_or(json!(null), |v| json!(v)));
-    ctx.value("ensemble7_top1", find("ensemble of 7 (SIMPLE_IMAGENET)", ClassNames::Curated).unwrap_or_default());
-    ctx.value("ensemble80_top1", find("ensemble of 80 (OPENAI_IMAGENET)", ClassNames::Curated).unwrap_or_default());
+    ctx.value("ensemble7_top1", find("ensemble7", ClassNames::Curated).unwrap_or_default());
+    ctx.value("ensemble80_top1", find("ensemble80", ClassNames::Curated).unwrap_or_default());
     let mut kinds: Vec<&str> = curated.iter().map(|r| r.1.as_str()).filter(|k| *k != "ensemble").collect();
     kinds.dedup();
     for kind in &kinds {
