@@ -81,6 +81,16 @@ pub enum ExitCode {
     Cancelled = 130,
 }
 
+impl SuiteArg {
+    /// `--suite`, or the suite an earlier version's positional form named.
+    pub fn or_legacy(mut self, legacy: Option<String>) -> SuiteArg {
+        if let Some(suite) = legacy {
+            self.suite = suite;
+        }
+        self
+    }
+}
+
 impl ExitCode {
     pub fn code(self) -> i32 {
         self as i32
@@ -92,7 +102,13 @@ pub enum Command {
     /// Open the dashboard (the default on a terminal).
     Tui(SuiteArg),
     /// Run a suite without rendering a report (`adaptlab run --suite demo`).
-    Run(RunArgs),
+    Run {
+        #[command(flatten)]
+        args: RunArgs,
+        /// The suite given without `--suite`, as earlier versions took it.
+        #[arg(value_name = "SUITE", hide = true, conflicts_with = "suite")]
+        legacy_suite: Option<String>,
+    },
     /// Render the report of a past run without recomputing anything.
     Report {
         /// Run id, a unique prefix of one, or `latest`.
@@ -102,7 +118,13 @@ pub enum Command {
         output: ReportArgs,
     },
     /// Validate a suite; problems are printed as file:line:col: message.
-    Check(SuiteArg),
+    Check {
+        #[command(flatten)]
+        suite: SuiteArg,
+        /// The suite given without `--suite`, as earlier versions took it.
+        #[arg(value_name = "SUITE", hide = true, conflicts_with = "suite")]
+        legacy_suite: Option<String>,
+    },
     /// Review past runs.
     Runs {
         #[command(subcommand)]

@@ -24,9 +24,12 @@ fn dispatch(cli: Cli, paths: &Paths) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::InvalidSuite)
         }
         Some(Command::Tui(suite)) => adaptlab::tui::run(&suite, paths),
-        Some(Command::Run(args)) => commands::headless_run::run(&args, None, paths),
+        Some(Command::Run { mut args, legacy_suite }) => {
+            args.suite = args.suite.or_legacy(legacy_suite);
+            commands::headless_run::run(&args, None, paths)
+        }
         Some(Command::Report { run, output }) => commands::headless_run::rerender(&run, &output, paths),
-        Some(Command::Check(suite)) => Ok(commands::check::run(&suite)),
+        Some(Command::Check { suite, legacy_suite }) => Ok(commands::check::run(&suite.or_legacy(legacy_suite))),
         Some(Command::Runs { command }) => commands::runs::run(&command, paths),
         Some(Command::Doctor { json }) => commands::doctor::run(json, paths),
         Some(Command::Fetch { what: FetchCommand::Clip(args) }) => commands::fetch::clip(&args, paths),
