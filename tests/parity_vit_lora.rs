@@ -4,7 +4,7 @@
 //! merged, LoRA gradients of one step, the trainable count, and an adapter saved here
 //! loading in peft.
 mod common;
-use adaptlab::nn::lora::{load_peft_adapter, save_peft_adapter};
+use adaptlab::nn::adapter::{load_peft_adapter, save_peft_adapter, AdapterConfig};
 use adaptlab::nn::vit::{classification_keys, Stores, Vit, VitConfig};
 use adaptlab::nn::weights::{load_strict, read_checkpoint};
 use tch::nn::VarStore;
@@ -24,12 +24,13 @@ fn vit_with_peft_lora_matches_transformers_and_peft() {
     let root = dir.path().to_str().unwrap();
     common::python::run_reference("vit_lora_reference.py", &["make", root]);
     let cfg: VitConfig = serde_json::from_str(&std::fs::read_to_string(dir.path().join("base/config.json")).unwrap()).unwrap();
-    let (lora, adapter_tensors) = load_peft_adapter(&dir.path().join("adapter")).unwrap();
+    let (config, adapter_tensors) = load_peft_adapter(&dir.path().join("adapter")).unwrap();
+    let AdapterConfig::Lora(lora) = &config else { panic!("a LoRA adapter") };
     assert_eq!((lora.r, lora.target_modules.len()), (16, 2));
 
     let mut base = VarStore::new(Device::Cpu);
     let mut adapter = VarStore::new(Device::Cpu);
-    let vit = Vit::new(&Stores { base: base.root(), adapter: Some((adapter.root(), &lora)) }, &cfg, Some(101));
+    let vit = Vit::new(&Stores { base: base.root(), adapter: Some((adapter.root(), &config)) }, &cfg, Some(101));
     load_strict(&mut base, classification_keys(read_checkpoint(&dir.path().join("base/model.safetensors")).unwrap()), "base").unwrap();
     load_strict(&mut adapter, adapter_tensors, "adapter").unwrap();
     base.freeze();
@@ -68,7 +69,7 @@ fn vit_with_peft_lora_matches_transformers_and_peft() {
     let ours = dir.path().join("ours");
     let mut vars: Vec<(String, Tensor)> = adapter.variables().into_iter().collect();
     vars.sort_by(|a, b| a.0.cmp(&b.0));
-    save_peft_adapter(&ours, &lora, &vars, "google/vit-base-patch16-224-in21k").unwrap();
+    save_peft_adapter(&ours, &config, &vars, "google/vit-base-patch16-224-in21k").unwrap();
     let out = dir.path().join("peft_logits.safetensors");
     common::python::run_reference("vit_lora_reference.py", &["load", root, ours.to_str().unwrap(), out.to_str().unwrap()]);
     let peft_logits = get(&Tensor::read_safetensors(&out).unwrap(), "logits");

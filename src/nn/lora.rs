@@ -64,12 +64,13 @@ impl LoraPair {
     }
 }
 
-/// A Linear that may carry a LoRA pair.
+/// A Linear that may carry a LoRA pair or an (IA)³ vector.
 #[derive(Debug)]
 pub struct AdaptedLinear {
     pub weight: Tensor,
     pub bias: Option<Tensor>,
     pub lora: Option<LoraPair>,
+    pub ia3: Option<super::ia3::Ia3Vector>,
     merged: Cell<bool>,
 }
 
@@ -78,10 +79,19 @@ impl AdaptedLinear {
     /// pair under `adapter` when one is given.
     pub fn new(base: &nn::Path, adapter: Option<(&nn::Path, &LoraConfig)>, in_dim: i64, out_dim: i64) -> Self {
         let plain = nn::linear(base, in_dim, out_dim, Default::default());
-        Self { weight: plain.ws, bias: plain.bs, lora: adapter.map(|(vs, cfg)| LoraPair::new(vs, in_dim, out_dim, cfg)), merged: Cell::new(false) }
+        Self { weight: plain.ws, bias: plain.bs, lora: adapter.map(|(vs, cfg)| LoraPair::new(vs, in_dim, out_dim, cfg)), ia3: None, merged: Cell::new(false) }
+    }
+
+    /// The same Linear carrying an (IA)³ vector instead.
+    pub fn with_ia3(mut self, vector: super::ia3::Ia3Vector) -> Self {
+        self.ia3 = Some(vector);
+        self
     }
 
     pub fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
+        if let (Some(v), false) = (&self.ia3, self.merged.get()) {
+            return v.forward(x, &self.weight, self.bias.as_ref());
+        }
         let y = x.linear(&self.weight, self.bias.as_ref());
         match &self.lora {
             Some(l) if !self.merged.get() => {
@@ -92,8 +102,19 @@ impl AdaptedLinear {
         }
     }
 
-    /// Folds ΔW into the weight (no-op when already merged or without LoRA).
+    /// Folds ΔW (or the (IA)³ vector) into the weight (no-op when already merged or
+    /// without an adapter).
     pub fn merge(&self) {
+        if let (Some(v), false) = (&self.ia3, self.merged.get()) {
+            let (w, b) = v.merged(&self.weight, self.bias.as_ref());
+            tch::no_grad(|| {
+                self.weight.shallow_clone().copy_(&w);
+                if let (Some(bias), Some(b)) = (&self.bias, b) {
+                    bias.shallow_clone().copy_(&b);
+                }
+            });
+            self.merged.set(true);
+        }
         if let (Some(l), false) = (&self.lora, self.merged.get()) {
             tch::no_grad(|| {
                 let _ = self.weight.shallow_clone().g_add_(&l.delta_weight());
@@ -102,7 +123,19 @@ impl AdaptedLinear {
         }
     }
 
+    /// Takes ΔW out again; an (IA)³ vector is divided out, as PEFT does.
     pub fn unmerge(&self) {
+        if let (Some(v), true) = (&self.ia3, self.merged.get()) {
+            let inverse = super::ia3::Ia3Vector { l: (&v.l + 1e-8).reciprocal(), feedforward: v.feedforward };
+            let (w, b) = inverse.merged(&self.weight, self.bias.as_ref());
+            tch::no_grad(|| {
+                self.weight.shallow_clone().copy_(&w);
+                if let (Some(bias), Some(b)) = (&self.bias, b) {
+                    bias.shallow_clone().copy_(&b);
+                }
+            });
+            self.merged.set(false);
+        }
         if let (Some(l), true) = (&self.lora, self.merged.get()) {
             tch::no_grad(|| {
                 let _ = self.weight.shallow_clone().g_sub_(&l.delta_weight());
@@ -114,56 +147,6 @@ impl AdaptedLinear {
     pub fn is_merged(&self) -> bool {
         self.merged.get()
     }
-}
-
-/// PEFT's key prefix for a model's parameters inside a saved adapter.
-const PEFT_PREFIX: &str = "base_model.model.";
-
-/// Writes `adapter_config.json` and `adapter_model.safetensors` as PEFT does, so
-/// `peft.PeftModel.from_pretrained(base, dir)` loads them. `vars` are the adapter's
-/// parameters by module path (`vit.encoder.layer.0.attention.attention.query.lora_A.weight`,
-/// `classifier.weight`).
-pub fn save_peft_adapter(dir: &std::path::Path, cfg: &LoraConfig, vars: &[(String, Tensor)], base_model: &str) -> anyhow::Result<()> {
-    use anyhow::Context;
-    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
-    let config = serde_json::json!({
-        "peft_type": "LORA",
-        "task_type": null,
-        "base_model_name_or_path": base_model,
-        "r": cfg.r,
-        "lora_alpha": cfg.lora_alpha,
-        "lora_dropout": cfg.lora_dropout,
-        "target_modules": cfg.target_modules,
-        "modules_to_save": cfg.modules_to_save,
-        "bias": "none",
-        "fan_in_fan_out": false,
-        "inference_mode": true,
-        "init_lora_weights": true,
-        "use_rslora": false,
-        "use_dora": false,
-    });
-    crate::fsx::write_atomic(&dir.join("adapter_config.json"), serde_json::to_string_pretty(&config)?.as_bytes())?;
-    let named: Vec<(String, Tensor)> = vars.iter().map(|(k, t)| (format!("{PEFT_PREFIX}{k}"), t.shallow_clone())).collect();
-    crate::fsx::write_atomic_with(&dir.join("adapter_model.safetensors"), |tmp| super::weights::write_safetensors(tmp, &named))?;
-    Ok(())
-}
-
-/// Reads a PEFT LoRA adapter directory: its config and its tensors keyed by module path
-/// (PEFT's `base_model.model.` prefix and any `.default` adapter name removed).
-pub fn load_peft_adapter(dir: &std::path::Path) -> anyhow::Result<(LoraConfig, Vec<(String, Tensor)>)> {
-    use anyhow::Context;
-    let config_path = dir.join("adapter_config.json");
-    let text = std::fs::read_to_string(&config_path).with_context(|| format!("reading {} (is {} a PEFT adapter directory?)", config_path.display(), dir.display()))?;
-    let raw: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("parsing {}", config_path.display()))?;
-    anyhow::ensure!(raw["peft_type"] == "LORA", "{} is a {} adapter; only LoRA adapters load here", config_path.display(), raw["peft_type"]);
-    let cfg: LoraConfig = serde_json::from_value(raw).with_context(|| format!("reading the LoRA settings of {}", config_path.display()))?;
-    let weights = dir.join("adapter_model.safetensors");
-    let tensors = Tensor::read_safetensors(&weights).with_context(|| format!("reading {}", weights.display()))?;
-    let tensors = tensors
-        .into_iter()
-        .map(|(k, t)| (k.strip_prefix(PEFT_PREFIX).unwrap_or(&k).replace(".default.", ".").replace(".modules_to_save.", "."), t))
-        .collect();
-    Ok((cfg, tensors))
 }
 
 #[cfg(test)]

@@ -6,6 +6,8 @@ pub mod convnext;
 pub mod coop;
 pub mod lbfgs;
 pub mod logistic;
+pub mod adapter;
+pub mod ia3;
 pub mod lora;
 pub mod small_cnn;
 pub mod vit;

@@ -4,7 +4,9 @@
 //! LayerNorm, a classifier on the [CLS] state. VarStore paths equal the checkpoint keys
 //! of ViTForImageClassification (`vit.encoder.layer.3.attention.attention.query.weight`,
 //! `classifier.weight`). Any Linear may carry LoRA (see lora.rs).
-use super::lora::{AdaptedLinear, LoraConfig};
+use super::adapter::AdapterConfig;
+use super::ia3::Ia3Vector;
+use super::lora::AdaptedLinear;
 use serde::{Deserialize, Serialize};
 use tch::nn::{self, Module};
 use tch::{IndexOp, Tensor};
@@ -53,7 +55,7 @@ impl VitConfig {
 /// modules trained in full).
 pub struct Stores<'a> {
     pub base: nn::Path<'a>,
-    pub adapter: Option<(nn::Path<'a>, &'a LoraConfig)>,
+    pub adapter: Option<(nn::Path<'a>, &'a AdapterConfig)>,
 }
 
 /// `root` / "a" / "b" … for the dotted `name`.
@@ -65,7 +67,10 @@ impl Stores<'_> {
     fn linear(&self, name: &str, in_dim: i64, out_dim: i64) -> AdaptedLinear {
         match &self.adapter {
             Some((adapter, cfg)) if cfg.saves(name) => AdaptedLinear::new(&sub(adapter, name), None, in_dim, out_dim),
-            Some((adapter, cfg)) if cfg.targets(name) => AdaptedLinear::new(&sub(&self.base, name), Some((&sub(adapter, name), cfg)), in_dim, out_dim),
+            Some((adapter, AdapterConfig::Lora(cfg))) if cfg.targets(name) => AdaptedLinear::new(&sub(&self.base, name), Some((&sub(adapter, name), cfg)), in_dim, out_dim),
+            Some((adapter, AdapterConfig::Ia3(cfg))) if cfg.targets(name) => {
+                AdaptedLinear::new(&sub(&self.base, name), None, in_dim, out_dim).with_ia3(Ia3Vector::new(&sub(adapter, name), in_dim, out_dim, cfg.is_feedforward(name)))
+            }
             _ => AdaptedLinear::new(&sub(&self.base, name), None, in_dim, out_dim),
         }
     }

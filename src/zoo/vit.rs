@@ -7,7 +7,7 @@ use crate::data::loader::{ImageRef, Transform};
 use crate::data::vit_transform::{EvalResize, VitEval};
 use crate::hub::download::Progress;
 use crate::hub::hf;
-use crate::nn::lora::{load_peft_adapter, LoraConfig};
+use crate::nn::adapter::load_peft_adapter;
 use crate::nn::vit::VitConfig;
 use crate::nn::vit::{classification_keys, Stores, Vit};
 use crate::nn::weights::{load_strict, read_checkpoint};
@@ -97,7 +97,7 @@ impl Predictor {
         let mut base_vs = VarStore::new(device);
         let (vit, adapter_vs, num_labels) = match adapter {
             Some(dir) => {
-                let (cfg, tensors): (LoraConfig, Vec<(String, Tensor)>) = load_peft_adapter(dir)?;
+                let (cfg, tensors) = load_peft_adapter(dir)?;
                 let head = tensors.iter().find(|(k, _)| k == "classifier.weight").with_context(|| format!("{} has no trained classifier (modules_to_save: [classifier])", dir.display()))?;
                 let num_labels = head.1.size()[0];
                 let mut adapter_vs = VarStore::new(device);

@@ -2,6 +2,7 @@
 //! pre-trained tiny ViT) and how each method builds it: LoRA (frozen base, LoRA pairs
 //! and a trained head, as PEFT lays them out), full fine-tuning (everything trained), and the
 //! linear probe (frozen base + head).
+use crate::nn::adapter::AdapterConfig;
 use crate::nn::lora::LoraConfig;
 use crate::nn::vit::{classification_keys, Stores, Vit};
 use crate::nn::weights::{load_strict, read_checkpoint, sorted_variables};
@@ -83,7 +84,7 @@ pub struct Built {
     pub vit: Vit,
     pub base: VarStore,
     pub adapter: VarStore,
-    pub config: LoraConfig,
+    pub config: AdapterConfig,
     /// The tensors the optimizer updates, by name, in a fixed order.
     pub trainable: Vec<(String, Tensor)>,
     pub total_params: i64,
@@ -100,7 +101,7 @@ pub fn base_tensors(base: &BaseModel) -> Result<Vec<(String, Tensor)>> {
 /// trunc_normal_(std=0.02) with its default ±2 bounds, i.e. N(0, 0.02²); zero bias) and,
 /// for LoRA, fresh pairs from the current seed. `tensors` are `base_tensors(base)`.
 pub fn build(method: Method, base: &BaseModel, tensors: &[(String, Tensor)], lora: &LoraParams, num_labels: i64, device: Device) -> Result<Built> {
-    let config = if method == Method::Lora { lora_config(lora) } else { head_only() };
+    let config = AdapterConfig::Lora(if method == Method::Lora { lora_config(lora) } else { head_only() });
     let mut base_vs = VarStore::new(device);
     let adapter_vs = VarStore::new(device);
     let vit = Vit::new(&Stores { base: base_vs.root(), adapter: Some((adapter_vs.root(), &config)) }, &base.config, Some(num_labels));

@@ -8,7 +8,7 @@ use super::predict::{InferenceInfo, Predictor, Ranked, INFERENCE_FILE};
 use super::pretrain::hub_config;
 use crate::data::loader::{ImageRef, Transform};
 use crate::data::vit_transform::{VitEval, VitTrain, VIT_MEAN, VIT_STD};
-use crate::nn::lora::save_peft_adapter;
+use crate::nn::adapter::save_peft_adapter;
 use crate::nn::weights::{load_strict, read_checkpoint, sorted_variables, write_safetensors};
 use crate::results::{ColumnKind, ResultTable};
 use super::params::VitLoraParams;
