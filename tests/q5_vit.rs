@@ -262,3 +262,25 @@ fn fetch_food101_official_from_a_file_mirror() {
     std::fs::remove_file(cache.join("downloads/food-101.tar.gz")).unwrap();
     assert_eq!(food::fetch_official("file:///nonexistent", Some(&md5), &cache, &progress).unwrap().train, 30);
 }
+
+#[test]
+fn ia3_trains_saves_a_peft_adapter_predicts_and_reports() {
+    let home = tempfile::tempdir().unwrap();
+    let (events, outcome) = common::run_all(parse_suite(&suite(2, 0, "[ia3, lora]"), "q5.yaml").unwrap(), RunOptions::default(), home.path());
+    assert!(outcome.not_finished.is_empty(), "{:?}", events.iter().filter(|e| matches!(e, adaptlab::events::Event::Failed { .. })).collect::<Vec<_>>());
+    let v = |name: &str| common::value(&events, "lora", name).unwrap_or_else(|| panic!("no value {name}"));
+    // Keys and values (32 each) and the FFN's second projection (its input, intermediate
+    // size 4 × 32) in 2 layers, plus the 10-class head.
+    assert_eq!(v("ia3_trainable"), 2 * (32 + 32 + 128) + 32 * 10 + 10);
+    assert_eq!(v("predict_method"), "ia3", "the first method predicts");
+    let adapter = exp_dir(home.path(), "lora").join("ia3_adapter");
+    let config: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(adapter.join("adapter_config.json")).unwrap()).unwrap();
+    assert_eq!(config["peft_type"], "IA3");
+    let store = Store::open(&Paths::under(home.path()).home).unwrap();
+    for lang in [Lang::En, Lang::Fa] {
+        let model = report::build(&store, &outcome.run_id, lang).unwrap();
+        let (rendered, failed) = report::render_checked(&model).unwrap();
+        assert!(failed.is_empty(), "{failed:?}");
+        assert!(rendered.markdown.contains("(IA)³"));
+    }
+}

@@ -18,6 +18,11 @@ q5-lora-vs-probe = { $lora_vs_probe ->
         [level] The linear probe, which trains only the head on frozen features, reaches { PCT($probe_accuracy) } ({ POINTS($lora_minus_probe) } points from LoRA, within one point): here the frozen features already separate the classes, and adapting the encoder adds little.
        *[behind] The linear probe, which trains only the head on frozen features, reaches { PCT($probe_accuracy) }, { POINTS($lora_minus_probe) } points from LoRA: training the encoder's attention did not pay off on this data, where the frozen features already separate the classes.
     }
+q5-ia3 = **(IA)³** trains { $ia3_trainable } parameters ({ PCT($ia3_trainable_fraction) }): one vector per adapted module, rescaling the keys, the values and the feed-forward activation, where LoRA adds two matrices. { $ia3_vs_lora ->
+        [ahead] It is ahead of LoRA here ({ PCT($ia3_accuracy) } against { PCT($lora_accuracy) }, { POINTS($ia3_minus_lora) } points).
+        [level] It is level with LoRA ({ PCT($ia3_accuracy) } against { PCT($lora_accuracy) }, within one point) with { RATIO($ia3_to_lora_params) } of LoRA's trainable parameters.
+       *[behind] It stays behind LoRA ({ PCT($ia3_accuracy) } against { PCT($lora_accuracy) }, { POINTS($ia3_minus_lora) } points): rescaling the features the encoder already computes is a smaller change than adding a low-rank update to its projections.
+    }
 q5-cost = **What it costs.** LoRA's training took { SECS($lora_seconds) } against { SECS($full_seconds) } for full fine-tuning ({ RATIO($lora_time_ratio) }). { $lora_time ->
         [behind] LoRA is faster, but the saving in time is far smaller than the saving in parameters,
         [level] The two take about as long (within 10%): the saving in parameters buys almost no time,

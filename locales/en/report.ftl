@@ -157,6 +157,7 @@ term-probe = (e) linear probe
 term-lbfgs = (e) logistic regression, L-BFGS
 term-lora = LoRA
 term-full = full fine-tuning
+term-ia3 = (IA)³
 term-linear_probe = linear probe
 term-worst_class = worst class
 term-confused_with_it = confused with it
@@ -202,6 +203,8 @@ series-lora_train_loss = LoRA
 series-full_train_loss = full fine-tuning
 series-probe_train_loss = linear probe
 series-lora_train_learning_rate = LoRA
+series-ia3_eval_accuracy = (IA)³
+series-ia3_train_loss = (IA)³
 
 ## What opens a question's section, before its experiments (intro-<question>).
 intro-q1 = Parameter-efficient modules (LoRA, (IA)³) trained from a shared initialisation can be combined by arithmetic on their parameters: addition merges what two modules learnt, negation removes what one learnt.

@@ -158,6 +158,7 @@ term-probe = (ه) کاوشگر خطی
 term-lbfgs = (ه) رگرسیون لجستیک با L-BFGS
 term-lora = LoRA
 term-full = تنظیم دقیق کامل
+term-ia3 = (IA)³
 term-linear_probe = کاوشگر خطی
 term-worst_class = بدترین کلاس
 term-confused_with_it = اشتباه‌گرفته با آن
@@ -203,6 +204,8 @@ series-lora_train_loss = LoRA
 series-full_train_loss = تنظیم دقیق کامل
 series-probe_train_loss = کاوشگر خطی
 series-lora_train_learning_rate = LoRA
+series-ia3_eval_accuracy = (IA)³
+series-ia3_train_loss = (IA)³
 
 ## متنی که بخش هر پرسش با آن آغاز می‌شود (intro-<question>).
 intro-q1 = ماژول‌های کارا از نظر پارامتر (LoRA و (IA)³) که از یک مقداردهی اولیه‌ی مشترک آموزش دیده‌اند را می‌توان با عملیات حسابی روی پارامترهایشان ترکیب کرد: جمع، آموخته‌های دو ماژول را با هم ادغام می‌کند و نفی، آموخته‌ی یک ماژول را حذف می‌کند.

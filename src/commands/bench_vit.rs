@@ -64,7 +64,7 @@ pub fn vit(a: &VitBenchArgs) -> Result<ExitCode> {
     // steps + 1 batches (the first warms up), no accumulation.
     let base = from_folder(&model_dir, "random ViT-Base")?;
     tch::manual_seed(0);
-    let built = build(Method::Lora, &base, &base_tensors(&base)?, &LoraParams::default(), 10, tch::Device::Cpu)?;
+    let built = build(Method::Lora, &base, &base_tensors(&base)?, &LoraParams::default(), &crate::nn::ia3::Ia3Config::vit(), 10, tch::Device::Cpu)?;
     let items: Vec<(ImageRef, usize)> = paths[..train_images].iter().enumerate().map(|(i, p)| (ImageRef::File(p.clone()), i % 10)).collect();
     let cfg = TrainConfig {
         epochs: 1,

@@ -3,6 +3,7 @@
 //! and a trained head, as PEFT lays them out), full fine-tuning (everything trained), and the
 //! linear probe (frozen base + head).
 use crate::nn::adapter::AdapterConfig;
+use crate::nn::ia3::Ia3Config;
 use crate::nn::lora::LoraConfig;
 use crate::nn::vit::{classification_keys, Stores, Vit};
 use crate::nn::weights::{load_strict, read_checkpoint, sorted_variables};
@@ -38,6 +39,8 @@ pub enum Method {
     Lora,
     Full,
     Probe,
+    /// (IA)³: learned vectors on keys, values and the FFN's intermediate activation.
+    Ia3,
 }
 
 impl Method {
@@ -47,6 +50,7 @@ impl Method {
             Method::Lora => "lora",
             Method::Full => "full",
             Method::Probe => "probe",
+            Method::Ia3 => "ia3",
         }
     }
 
@@ -57,6 +61,7 @@ impl Method {
             Method::Lora => "lora",
             Method::Full => "full",
             Method::Probe => "linear_probe",
+            Method::Ia3 => "ia3",
         }
     }
 
@@ -65,6 +70,7 @@ impl Method {
             Method::Lora => "LoRA",
             Method::Full => "full fine-tuning",
             Method::Probe => "linear probe",
+            Method::Ia3 => "(IA)³",
         }
     }
 }
@@ -100,8 +106,12 @@ pub fn base_tensors(base: &BaseModel) -> Result<Vec<(String, Tensor)>> {
 /// Builds `method`'s model on `base` with a fresh `num_labels` head (HF's init:
 /// trunc_normal_(std=0.02) with its default ±2 bounds, i.e. N(0, 0.02²); zero bias) and,
 /// for LoRA, fresh pairs from the current seed. `tensors` are `base_tensors(base)`.
-pub fn build(method: Method, base: &BaseModel, tensors: &[(String, Tensor)], lora: &LoraParams, num_labels: i64, device: Device) -> Result<Built> {
-    let config = AdapterConfig::Lora(if method == Method::Lora { lora_config(lora) } else { head_only() });
+pub fn build(method: Method, base: &BaseModel, tensors: &[(String, Tensor)], lora: &LoraParams, ia3: &Ia3Config, num_labels: i64, device: Device) -> Result<Built> {
+    let config = match method {
+        Method::Lora => AdapterConfig::Lora(lora_config(lora)),
+        Method::Ia3 => AdapterConfig::Ia3(ia3.clone()),
+        Method::Full | Method::Probe => AdapterConfig::Lora(head_only()),
+    };
     let mut base_vs = VarStore::new(device);
     let adapter_vs = VarStore::new(device);
     let vit = Vit::new(&Stores { base: base_vs.root(), adapter: Some((adapter_vs.root(), &config)) }, &base.config, Some(num_labels));

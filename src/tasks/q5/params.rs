@@ -1,5 +1,6 @@
 //! Params of the Q5 kinds: `vit_pretrain` (the demo's tiny ViT) and `vit_lora`.
 use super::model::Method;
+use crate::nn::ia3::{Ia3Config, ModuleNames};
 use crate::data::vit_transform::EvalResize;
 use crate::spec::validate::{Validate, Violations};
 use crate::train::classifier::Precision;
@@ -61,6 +62,29 @@ impl Default for LoraParams {
     /// The PEFT ViT notebook's configuration.
     fn default() -> Self {
         Self { r: 16, lora_alpha: 16.0, lora_dropout: 0.1, target_modules: vec!["query".into(), "value".into()], modules_to_save: vec!["classifier".into()] }
+    }
+}
+
+/// PEFT's IA3Config fields the task sets: lists of names or one regex, as in PEFT.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Ia3Params {
+    pub target_modules: ModuleNames,
+    /// Modules whose input (not output) the vector scales: the FFN's second projection.
+    pub feedforward_modules: ModuleNames,
+    pub modules_to_save: Vec<String>,
+}
+
+impl Default for Ia3Params {
+    fn default() -> Self {
+        let c = Ia3Config::vit();
+        Self { target_modules: c.target_modules, feedforward_modules: c.feedforward_modules, modules_to_save: c.modules_to_save }
+    }
+}
+
+impl Ia3Params {
+    pub fn config(&self) -> Ia3Config {
+        Ia3Config { target_modules: self.target_modules.clone(), feedforward_modules: self.feedforward_modules.clone(), modules_to_save: self.modules_to_save.clone() }
     }
 }
 
@@ -127,6 +151,9 @@ pub struct VitLoraParams {
     /// Which of `lora`, `full`, `probe` run; the first is the one the report leads with.
     pub methods: Vec<Method>,
     pub lora: LoraParams,
+    /// PEFT's IA3Config for `method: ia3` (default: keys, values and the FFN's second
+    /// projection of every layer, the classifier trained in full).
+    pub ia3: Ia3Params,
     pub train: VitTrainParams,
     pub eval_resize: EvalResize,
     /// An image to predict after training; default: the first test image.
@@ -145,6 +172,7 @@ impl Default for VitLoraParams {
             validation: 0.1,
             methods: vec![Method::Lora, Method::Full, Method::Probe],
             lora: LoraParams::default(),
+            ia3: Ia3Params::default(),
             train: VitTrainParams::default(),
             eval_resize: EvalResize::ResizeCenterCrop,
             predict_image: None,
@@ -166,6 +194,9 @@ impl Validate for VitLoraParams {
         }
         if self.lora.target_modules.is_empty() && self.methods.contains(&Method::Lora) {
             v.push("lora.target_modules", "LoRA needs at least one target module", Some("the notebook uses [query, value]".into()));
+        }
+        if self.methods.contains(&Method::Ia3) && !self.ia3.modules_to_save.iter().any(|m| m == "classifier") {
+            v.push("ia3.modules_to_save", "(IA)³ needs the new classifier trained", Some("add classifier to modules_to_save".into()));
         }
         let t = &self.train;
         v.range("train.epochs", t.epochs, 1, 1000);

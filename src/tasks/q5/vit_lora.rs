@@ -69,7 +69,7 @@ impl Task for VitLora {
     const QUESTION: Option<u8> = Some(5);
     const SUMMARY: &'static str = "ViT + LoRA on Food101, Trainer-style, then prediction";
     const ANSWERS: &'static [&'static str] = &["q5-data", "q5-model", "q5-train", "q5-eval", "q5-predict"];
-    const CODE_VERSION: u32 = 2;
+    const CODE_VERSION: u32 = 3;
 
     fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
         run(p, ctx)
@@ -142,7 +142,7 @@ fn train_config(method: Method, p: &VitLoraParams, precision: Precision, seed: u
 fn train_method(method: Method, p: &VitLoraParams, splits: &Splits, base: &BaseModel, tensors: &[(String, Tensor)], precision: Precision, ctx: &TaskContext) -> Result<MethodResult> {
     // Every method starts from the same draw of its new weights.
     tch::manual_seed(ctx.seed as i64);
-    let built = model::build(method, base, tensors, &p.lora, splits.data.num_classes() as i64, ctx.device)?;
+    let built = model::build(method, base, tensors, &p.lora, &p.ia3.config(), splits.data.num_classes() as i64, ctx.device)?;
     let (trainable, total) = (built.trainable_params(), built.total_params);
     ctx.log(format!("{}: {trainable} of {total} parameters trainable ({:.2}%)", method.title(), 100.0 * trainable as f64 / total as f64));
     let size = base.config.image_size as usize;
@@ -186,7 +186,7 @@ fn info(splits: &Splits, p: &VitLoraParams) -> InferenceInfo {
 fn save(method: Method, built: &Built, base: &BaseModel, splits: &Splits, p: &VitLoraParams, ctx: &TaskContext) -> Result<u64> {
     let info_json = serde_json::to_vec_pretty(&info(splits, p))?;
     match method {
-        Method::Lora => ctx.artifact_dir("adapter", "lora_adapter", |dir| {
+        Method::Lora | Method::Ia3 => ctx.artifact_dir(adapter_artifact(method), adapter_folder(method), |dir| {
             save_peft_adapter(dir, &built.config, &sorted_variables(&built.adapter), &base.name)?;
             Ok(std::fs::write(dir.join(INFERENCE_FILE), &info_json)?)
         })
@@ -208,6 +208,15 @@ fn save(method: Method, built: &Built, base: &BaseModel, splits: &Splits, p: &Vi
             Ok(file_bytes(&ctx.out_dir().join("probe_head.safetensors")))
         }
     }
+}
+
+/// Where a PEFT method's adapter is saved, and the artifact's name.
+fn adapter_folder(method: Method) -> &'static str {
+    if method == Method::Ia3 { "ia3_adapter" } else { "lora_adapter" }
+}
+
+fn adapter_artifact(method: Method) -> &'static str {
+    if method == Method::Ia3 { "ia3_adapter" } else { "adapter" }
 }
 
 fn file_bytes(path: &Path) -> u64 {
@@ -307,6 +316,8 @@ pub struct VitLoraFindings {
     pub lora_time: Option<findings::Outcome>,
     /// LoRA's peak memory as a ratio of full fine-tuning's.
     pub lora_peak_memory: Option<findings::Outcome>,
+    /// (IA)³'s best accuracy against LoRA's (level within `MATCH_TOLERANCE`).
+    pub ia3_vs_lora: Option<findings::Outcome>,
 }
 
 /// Ratios the report's text is chosen by.
@@ -328,6 +339,11 @@ fn comparison_values(results: &[MethodResult], ctx: &TaskContext) {
             ctx.value("lora_peak_ratio", ratio);
             found.lora_peak_memory = Some(findings::Outcome::ratio(ratio));
         }
+    }
+    if let (Some(ia3), Some(lora)) = (get(Method::Ia3), get(Method::Lora)) {
+        ctx.value("ia3_minus_lora", ia3.outcome.best_accuracy - lora.outcome.best_accuracy);
+        ctx.value("ia3_to_lora_params", ia3.trainable as f64 / lora.trainable.max(1) as f64);
+        found.ia3_vs_lora = Some(findings::Outcome::compare(ia3.outcome.best_accuracy, lora.outcome.best_accuracy, MATCH_TOLERANCE));
     }
     if let (Some(lora), Some(probe)) = (get(Method::Lora), get(Method::Probe)) {
         ctx.value("lora_minus_probe", lora.outcome.best_accuracy - probe.outcome.best_accuracy);
@@ -351,9 +367,9 @@ fn predict(lead: Method, p: &VitLoraParams, splits: &Splits, base: &BaseModel, t
     };
     let out = ctx.out_dir();
     let ranked: Vec<Ranked> = match lead {
-        Method::Lora | Method::Full => {
-            let predictor = if lead == Method::Lora {
-                Predictor::from_base(base, None, Some(&out.join("lora_adapter")), ctx.device)?
+        Method::Lora | Method::Ia3 | Method::Full => {
+            let predictor = if lead != Method::Full {
+                Predictor::from_base(base, None, Some(&out.join(adapter_folder(lead))), ctx.device)?
             } else {
                 Predictor::load(&out.join("full_model"), None, ctx.device)?
             };
@@ -361,7 +377,7 @@ fn predict(lead: Method, p: &VitLoraParams, splits: &Splits, base: &BaseModel, t
         }
         Method::Probe => {
             // The frozen base with the saved head.
-            let mut built = model::build(Method::Probe, base, tensors, &p.lora, splits.data.num_classes() as i64, ctx.device)?;
+            let mut built = model::build(Method::Probe, base, tensors, &p.lora, &p.ia3.config(), splits.data.num_classes() as i64, ctx.device)?;
             let head = out.join("probe_head.safetensors");
             load_strict(&mut built.adapter, read_checkpoint(&head)?, &head.display().to_string())?;
             Predictor::new(built.vit, (built.base, Some(built.adapter)), info(splits, p), ctx.device).predict(&image, p.top_k as usize)?
