@@ -319,7 +319,7 @@ pub struct ClassifyArgs {
 #[derive(Debug, Subcommand)]
 pub enum VitCommand {
     /// The top labels of images under a trained ViT: a transformers model folder, plus
-    /// the PEFT LoRA adapter folder when it was adapted with LoRA.
+    /// the PEFT adapter folder (LoRA or (IA)³) when it was adapted with one.
     Predict(PredictArgs),
 }
 

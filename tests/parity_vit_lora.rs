@@ -10,13 +10,7 @@ use adaptlab::nn::weights::{load_strict, read_checkpoint};
 use tch::nn::VarStore;
 use tch::{Device, Tensor};
 
-fn get(tensors: &[(String, Tensor)], name: &str) -> Tensor {
-    tensors.iter().find(|(k, _)| k == name).unwrap_or_else(|| panic!("no tensor {name}")).1.shallow_clone()
-}
-
-fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
-    (a - b).abs().max().double_value(&[])
-}
+use common::{max_diff, tensor as get};
 
 #[test]
 fn vit_with_peft_lora_matches_transformers_and_peft() {

@@ -50,9 +50,7 @@ experiments:
     )
 }
 
-fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
-    (a - b).abs().max().double_value(&[])
-}
+use common::max_diff;
 
 /// The folder of `exp` in the newest run stored under `root` (laid out as `Paths::under`).
 fn exp_dir(root: &Path, exp: &str) -> PathBuf {

@@ -105,6 +105,11 @@ impl Ia3Vector {
         }
     }
 
+    /// The vector that undoes this one (PEFT's unmerge divides by l + 1e-8).
+    pub fn inverse(&self) -> Ia3Vector {
+        Ia3Vector { l: (&self.l + 1e-8).reciprocal(), feedforward: self.feedforward }
+    }
+
     /// The weight (and bias) with the vector folded in, as PEFT's merge computes them.
     pub fn merged(&self, weight: &Tensor, bias: Option<&Tensor>) -> (Tensor, Option<Tensor>) {
         if self.feedforward {

@@ -106,13 +106,7 @@ impl AdaptedLinear {
     /// without an adapter).
     pub fn merge(&self) {
         if let (Some(v), false) = (&self.ia3, self.merged.get()) {
-            let (w, b) = v.merged(&self.weight, self.bias.as_ref());
-            tch::no_grad(|| {
-                self.weight.shallow_clone().copy_(&w);
-                if let (Some(bias), Some(b)) = (&self.bias, b) {
-                    bias.shallow_clone().copy_(&b);
-                }
-            });
+            self.rescale(v);
             self.merged.set(true);
         }
         if let (Some(l), false) = (&self.lora, self.merged.get()) {
@@ -126,14 +120,7 @@ impl AdaptedLinear {
     /// Takes ΔW out again; an (IA)³ vector is divided out, as PEFT does.
     pub fn unmerge(&self) {
         if let (Some(v), true) = (&self.ia3, self.merged.get()) {
-            let inverse = super::ia3::Ia3Vector { l: (&v.l + 1e-8).reciprocal(), feedforward: v.feedforward };
-            let (w, b) = inverse.merged(&self.weight, self.bias.as_ref());
-            tch::no_grad(|| {
-                self.weight.shallow_clone().copy_(&w);
-                if let (Some(bias), Some(b)) = (&self.bias, b) {
-                    bias.shallow_clone().copy_(&b);
-                }
-            });
+            self.rescale(&v.inverse());
             self.merged.set(false);
         }
         if let (Some(l), true) = (&self.lora, self.merged.get()) {
@@ -142,6 +129,17 @@ impl AdaptedLinear {
             });
             self.merged.set(false);
         }
+    }
+
+    /// Folds an (IA)³ vector into the weight and bias, in place.
+    fn rescale(&self, v: &super::ia3::Ia3Vector) {
+        let (w, b) = v.merged(&self.weight, self.bias.as_ref());
+        tch::no_grad(|| {
+            self.weight.shallow_clone().copy_(&w);
+            if let (Some(bias), Some(b)) = (&self.bias, b) {
+                bias.shallow_clone().copy_(&b);
+            }
+        });
     }
 
     pub fn is_merged(&self) -> bool {

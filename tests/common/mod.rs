@@ -8,6 +8,7 @@ use adaptlab::run::{self, RunOptions, RunOutcome};
 use adaptlab::spec::Suite;
 use adaptlab::tasks::parse_suite;
 use std::path::Path;
+use tch::Tensor;
 
 pub fn tiny_yaml(seed: u64, steps: u32) -> String {
     format!(
@@ -46,4 +47,13 @@ pub fn value(events: &[Event], exp: &str, name: &str) -> Option<serde_json::Valu
         Event::Value { exp: x, name: n, value } if x == exp && n == name => Some(value.clone()),
         _ => None,
     })
+}
+
+/// The tensor `name` of a safetensors file's list; panics naming it when absent.
+pub fn tensor(tensors: &[(String, Tensor)], name: &str) -> Tensor {
+    tensors.iter().find(|(k, _)| k == name).unwrap_or_else(|| panic!("no tensor {name}")).1.shallow_clone()
+}
+
+pub fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
+    (a - b).abs().max().double_value(&[])
 }
