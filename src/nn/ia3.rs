@@ -49,9 +49,9 @@ impl ModuleNames {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Ia3Config {
     pub target_modules: ModuleNames,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lora::null_as_empty")]
     pub feedforward_modules: ModuleNames,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::lora::null_as_empty")]
     pub modules_to_save: Vec<String>,
 }
 

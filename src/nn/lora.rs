@@ -17,8 +17,14 @@ pub struct LoraConfig {
     #[serde(default)]
     pub lora_dropout: f64,
     pub target_modules: Vec<String>,
-    #[serde(default)]
+    /// PEFT writes `null` when there are none.
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub modules_to_save: Vec<String>,
+}
+
+/// A list PEFT may write as `null`.
+pub fn null_as_empty<'de, D: serde::Deserializer<'de>, T: Deserialize<'de> + Default>(d: D) -> Result<T, D::Error> {
+    Ok(Option::<T>::deserialize(d)?.unwrap_or_default())
 }
 
 impl LoraConfig {

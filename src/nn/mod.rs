@@ -9,6 +9,7 @@ pub mod logistic;
 pub mod adapter;
 pub mod ia3;
 pub mod lora;
+pub mod pem;
 pub mod small_cnn;
 pub mod vit;
 pub mod weights;
