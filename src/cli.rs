@@ -145,6 +145,11 @@ pub enum Command {
         #[command(subcommand)]
         command: VitCommand,
     },
+    /// Arithmetic on PEFT adapters (LoRA or (IA)³) of one base model: add, negate, analogy.
+    Pem {
+        #[command(subcommand)]
+        command: PemCommand,
+    },
     /// CLIP tools.
     Clip {
         #[command(subcommand)]
@@ -285,6 +290,58 @@ pub struct ClipBenchArgs {
     pub rounds: usize,
     #[command(flatten)]
     pub python: PythonArg,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PemCommand {
+    /// Adds adapters, each with a weight (`DIR:0.5`; 1 when omitted).
+    Add(PemAddArgs),
+    /// What an adapter learnt, taken away (LoRA B → −B, (IA)³ l → 2 − l).
+    Negate {
+        /// The folder to write (replaced whole; nothing is written on an error).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        /// A PEFT adapter folder.
+        adapter: PathBuf,
+    },
+    /// A − B + C: B negated, then the three added with weight 1.
+    Analogy {
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[arg(long, value_enum, default_value_t = PemForm::Cat)]
+        form: PemForm,
+        a: PathBuf,
+        b: PathBuf,
+        c: PathBuf,
+    },
+}
+
+/// How adapters are added.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum PemForm {
+    /// The paper's: parameters averaged (LoRA: A and B separately; (IA)³: the vectors).
+    Average,
+    /// PEFT's `linear`: A and B each scaled by √(w·alpha/r), summed.
+    PeftLinear,
+    /// PEFT's `cat`: ranks concatenated, the exact Σ w·ΔW.
+    Cat,
+    /// PEFT's `svd`: the summed ΔW truncated to --rank by SVD.
+    Svd,
+}
+
+#[derive(Debug, Args)]
+pub struct PemAddArgs {
+    #[arg(long, value_enum, default_value_t = PemForm::Average)]
+    pub form: PemForm,
+    /// The rank of the svd form (default: the largest rank of the inputs).
+    #[arg(long)]
+    pub rank: Option<i64>,
+    /// The folder to write (replaced whole; nothing is written on an error).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// PEFT adapter folders, each optionally followed by `:WEIGHT`.
+    #[arg(required = true, value_name = "ADAPTER[:WEIGHT]")]
+    pub adapters: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]

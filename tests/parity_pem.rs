@@ -71,4 +71,28 @@ fn operators_match_peft_and_the_papers_definitions() {
     assert!(err.contains("same rank"), "{err}");
     let err = add(&two, &[1.0], AddForm::Cat).err().unwrap().to_string();
     assert!(err.contains("2 adapters") || err.contains("one weight per adapter"), "{err}");
+
+    // The command line: the same sum, written as PEFT writes adapters and loadable in peft;
+    // a refused sum writes nothing.
+    let saved = |n: &str| dir.path().join("saved").join(n).display().to_string();
+    let out = dir.path().join("cat_cli");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_adaptlab"))
+        .args(["pem", "add", "--form", "cat", "--out", out.to_str().unwrap()])
+        .args([format!("{}:0.6", saved("first")), format!("{}:0.3", saved("second")), format!("{}:0.8", saved("third"))])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let written = load(&out);
+    for (k, t) in &cat.tensors {
+        assert!(max_diff(t, &get(&written.tensors, k)) < 1e-6, "{k}");
+    }
+    common::python::run_reference("pem_reference.py", &[dir.path().to_str().unwrap(), out.to_str().unwrap()]);
+    let refused = dir.path().join("refused");
+    let result = std::process::Command::new(env!("CARGO_BIN_EXE_adaptlab"))
+        .args(["pem", "add", "--out", refused.to_str().unwrap(), &saved("first"), &saved("third")])
+        .output()
+        .unwrap();
+    assert!(!result.status.success());
+    assert!(String::from_utf8_lossy(&result.stderr).contains("same rank"), "{}", String::from_utf8_lossy(&result.stderr));
+    assert!(!refused.exists(), "nothing is written on an error");
 }
