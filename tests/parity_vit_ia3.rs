@@ -3,7 +3,7 @@
 //! from one, classifier saved). Logits unmerged and merged, the trainable count, and an
 //! adapter saved here loading in peft with the same logits.
 mod common;
-use adaptlab::nn::adapter::{load_peft_adapter, save_peft_adapter, AdapterConfig};
+use adaptlab::nn::adapter::{load_peft_adapter, AdapterConfig};
 use adaptlab::nn::vit::{classification_keys, Stores, Vit, VitConfig};
 use adaptlab::nn::weights::{load_strict, read_checkpoint};
 use tch::nn::VarStore;
@@ -54,13 +54,7 @@ fn vit_with_peft_ia3_matches_transformers_and_peft() {
             }
         }
     });
-    let ours = dir.path().join("ours");
-    let mut vars: Vec<(String, Tensor)> = adapter.variables().into_iter().collect();
-    vars.sort_by(|a, b| a.0.cmp(&b.0));
-    save_peft_adapter(&ours, &config, &vars, "google/vit-base-patch16-224-in21k").unwrap();
-    let out = dir.path().join("peft_logits.safetensors");
-    common::python::run_reference("vit_ia3_reference.py", &["load", root, ours.to_str().unwrap(), out.to_str().unwrap()]);
-    let peft_logits = get(&Tensor::read_safetensors(&out).unwrap(), "logits");
+    let peft_logits = common::peft_logits_of("vit_ia3_reference.py", dir.path(), &config, &adapter);
     let d = max_diff(&peft_logits, &tch::no_grad(|| vit.forward_t(&pixels, false)));
     assert!(d < 1e-4, "peft with adaptlab's adapter differs by {d}");
 }

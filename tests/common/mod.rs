@@ -57,3 +57,15 @@ pub fn tensor(tensors: &[(String, Tensor)], name: &str) -> Tensor {
 pub fn max_diff(a: &Tensor, b: &Tensor) -> f64 {
     (a - b).abs().max().double_value(&[])
 }
+
+/// Saves `adapter`'s variables as a PEFT adapter under `dir/ours` and returns the logits
+/// peft computes with it (`script load DIR ADAPTER OUT` of a parity reference).
+pub fn peft_logits_of(script: &str, dir: &Path, config: &adaptlab::nn::adapter::AdapterConfig, adapter: &tch::nn::VarStore) -> Tensor {
+    let ours = dir.join("ours");
+    let mut vars: Vec<(String, Tensor)> = adapter.variables().into_iter().collect();
+    vars.sort_by(|a, b| a.0.cmp(&b.0));
+    adaptlab::nn::adapter::save_peft_adapter(&ours, config, &vars, "google/vit-base-patch16-224-in21k").unwrap();
+    let out = dir.join("peft_logits.safetensors");
+    python::run_reference(script, &["load", dir.to_str().unwrap(), ours.to_str().unwrap(), out.to_str().unwrap()]);
+    tensor(&Tensor::read_safetensors(&out).unwrap(), "logits")
+}
