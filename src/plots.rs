@@ -51,7 +51,8 @@ pub fn line_chart(title: &str, x_label: &str, series: &[Series]) -> anyhow::Resu
         let tick = |x: &f64| match counts {
             true if x.fract().abs() < 1e-9 => format!("{x:.0}"),
             true => String::new(),
-            false => format!("{x}"),
+            // Ticks like 0.30000000000000004 print as 0.3.
+            false => format!("{x:.3}").trim_end_matches('0').trim_end_matches('.').to_string(),
         };
         chart.configure_mesh().x_desc(x_label).x_label_formatter(&tick).light_line_style(RGBColor(235, 235, 235)).draw()?;
         for (i, s) in series.iter().enumerate() {

@@ -158,6 +158,26 @@ fn add_lora(modules: &[Module], weights: &[f64], form: AddForm) -> Result<Module
     Ok(Module { config: AdapterConfig::Lora(config), tensors })
 }
 
+/// Negation scaled by `lambda`, as the authors' GPT-2 detoxification script applies it
+/// to a base model: LoRA B → −λB (ΔW → −λΔW); (IA)³ l → 1 − λ(l − 1). λ = 1 is `negate`.
+pub fn negate_scaled(m: &Module, lambda: f64) -> Module {
+    let tensors = m
+        .tensors
+        .iter()
+        .map(|(k, t)| {
+            let t = if k.contains(".lora_B.") {
+                t * -lambda
+            } else if k.ends_with("ia3_l") {
+                1.0 - (t - 1.0) * lambda
+            } else {
+                t.shallow_clone()
+            };
+            (k.clone(), t)
+        })
+        .collect();
+    Module { config: m.config.clone(), tensors }
+}
+
 /// Negation: what the module learnt, taken away.
 pub fn negate(m: &Module) -> Module {
     let tensors = m
@@ -182,4 +202,36 @@ pub fn analogy(a: &Module, b: &Module, c: &Module, form: AddForm) -> Result<Modu
     let nb = negate(b);
     let parts = [Module { config: a.config.clone(), tensors: a.tensors.iter().map(|(k, t)| (k.clone(), t.shallow_clone())).collect() }, nb, Module { config: c.config.clone(), tensors: c.tensors.iter().map(|(k, t)| (k.clone(), t.shallow_clone())).collect() }];
     add(&parts, &[1.0, 1.0, 1.0], form)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::nn::ia3::Ia3Config;
+    use tch::Device;
+
+    fn t(values: &[f32]) -> Tensor {
+        Tensor::from_slice(values).to_device(Device::Cpu)
+    }
+
+    #[test]
+    fn scaled_negation_scales_the_change() {
+        let lora = Module {
+            config: AdapterConfig::Lora(LoraConfig { r: 1, lora_alpha: 1.0, lora_dropout: 0.0, target_modules: vec!["q".into()], modules_to_save: vec![] }),
+            tensors: vec![("q.lora_A.weight".into(), t(&[1.0, 2.0]).view([1, 2])), ("q.lora_B.weight".into(), t(&[3.0, -4.0]).view([2, 1])), ("classifier.weight".into(), t(&[5.0]))],
+        };
+        let half = negate_scaled(&lora, 0.5);
+        let get = |m: &Module, k: &str| Vec::<f32>::try_from(m.tensors.iter().find(|(n, _)| n == k).unwrap().1.flatten(0, -1)).unwrap();
+        assert_eq!(get(&half, "q.lora_A.weight"), vec![1.0, 2.0], "A is kept, so ΔW = −λ·BA");
+        assert_eq!(get(&half, "q.lora_B.weight"), vec![-1.5, 2.0]);
+        assert_eq!(get(&half, "classifier.weight"), vec![5.0], "heads are not negated");
+        assert_eq!(get(&negate_scaled(&lora, 1.0), "q.lora_B.weight"), get(&negate(&lora), "q.lora_B.weight"));
+        let ia3 = Module { config: AdapterConfig::Ia3(Ia3Config::vit()), tensors: vec![("k.ia3_l".into(), t(&[1.4, 0.8, 1.0]))] };
+        let got = get(&negate_scaled(&ia3, 0.5), "k.ia3_l");
+        for (g, want) in got.iter().zip([0.8f32, 1.1, 1.0]) {
+            assert!((g - want).abs() < 1e-6, "l → 1 − λ(l − 1): {got:?}");
+        }
+        let (one, two_minus) = (get(&negate_scaled(&ia3, 1.0), "k.ia3_l"), get(&negate(&ia3), "k.ia3_l"));
+        assert!(one.iter().zip(&two_minus).all(|(a, b)| (a - b).abs() < 1e-6), "λ = 1 is 2 − l: {one:?} {two_minus:?}");
+    }
 }

@@ -77,9 +77,9 @@ fn markdown_arg(s: &str) -> String {
     }
 }
 
-/// `{{t "id" [experiment] key=value ...}}`: the message `id`, given every scalar value of
-/// the experiment and its findings (a finding wins over a value of the same name) and
-/// the hash; a message the catalog lacks, or a variable it needs but did not get, is an
+/// `{{t "id" [experiment] [scope="name"] key=value ...}}`: the message `id`, given every
+/// scalar value of the experiment and its findings (a finding wins over a value of the
+/// same name), the scope's values and findings without their prefix, and the hash; a message the catalog lacks, or a variable it needs but did not get, is an
 /// error.
 struct Translate(Arc<Catalog>);
 
@@ -91,6 +91,23 @@ impl HelperDef for Translate {
             let values = exp.get("values").and_then(Value::as_object);
             let findings = values.and_then(|v| v.get("findings")).and_then(Value::as_object);
             for (k, v) in values.into_iter().flatten().chain(findings.into_iter().flatten()) {
+                if let Some(fv) = fluent_value(v, &self.0) {
+                    args.set(k.clone(), fv);
+                }
+            }
+        }
+        // `scope="lora"`: the values named `lora_<name>` and the findings under `lora` are
+        // also given as `<name>`, so one message serves every method of a task.
+        if let (Some(scope), Some(exp)) = (h.hash_get("scope").and_then(|v| v.value().as_str()), h.param(1).map(|p| p.value())) {
+            let values = exp.get("values").and_then(Value::as_object);
+            let prefix = format!("{scope}_");
+            for (k, v) in values.into_iter().flatten() {
+                if let (Some(name), Some(fv)) = (k.strip_prefix(&prefix), fluent_value(v, &self.0)) {
+                    args.set(name.to_string(), fv);
+                }
+            }
+            let scoped = values.and_then(|v| v.get("findings")).and_then(|f| f.get(scope)).and_then(Value::as_object);
+            for (k, v) in scoped.into_iter().flatten() {
                 if let Some(fv) = fluent_value(v, &self.0) {
                     args.set(k.clone(), fv);
                 }
@@ -211,7 +228,7 @@ fn exp_id(exp: &Value) -> &str {
     exp.get("id").and_then(Value::as_str).unwrap_or("exp")
 }
 
-/// `{{plot exp "metric" ["metric" ...] title="message" x="message"}}`: a line chart of
+/// `{{plot exp "metric" ["metric" ...] title="message" x="message" [x_scale=0.01]}}`: a line chart of
 /// metrics, saved as `plots/<exp>-<first metric>.svg`; each line is named by the
 /// catalog's `series-<metric>` when it has one. A metric the run did not record is
 /// skipped; none at all is an error.
@@ -226,11 +243,14 @@ impl HelperDef for PlotHelper {
         let names: Vec<&str> = h.params().iter().skip(1).filter_map(|p| p.value().as_str()).collect();
         let title = hash_message(&self.catalog, h, "title")?.unwrap_or_else(|| names.join(", "));
         let x_label = hash_message(&self.catalog, h, "x")?.unwrap_or_default();
+        // Metrics are recorded at whole steps; a sweep over λ ∈ [0, 1] records 100·λ and
+        // plots it back with `x_scale=0.01`.
+        let x_scale = h.hash_get("x_scale").and_then(|v| v.value().as_f64()).unwrap_or(1.0);
         let series: Vec<Series> = names
             .iter()
             .filter_map(|name| {
                 let points = exp.get("metrics")?.get(*name)?.as_array()?;
-                let points = points.iter().filter_map(|p| Some((p.get(0)?.as_f64()?, p.get(1)?.as_f64()?))).collect();
+                let points = points.iter().filter_map(|p| Some((p.get(0)?.as_f64()? * x_scale, p.get(1)?.as_f64()?))).collect();
                 Some(Series { name: self.catalog.message_or(&format!("series-{}", slug(name)), name), points })
             })
             .collect();

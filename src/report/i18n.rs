@@ -1,7 +1,7 @@
 //! The report's wording: one Fluent catalog per language (`locales/<lang>/*.ftl`), sharing
 //! message ids. Templates say which message goes where; the catalog says it, picking the
 //! sentence with select expressions over the task's findings, and formats numbers with
-//! the functions registered here (PCT, NUM, POINTS, RATIO, SECS). In the right-to-left
+//! the functions registered here (PCT, NUM, POINTS, GAP, RATIO, SECS). In the right-to-left
 //! catalog every placeable is isolated (FSI … PDI), so numbers, names and prompts keep
 //! their order inside Persian sentences, and digits in prose are Persian digits.
 use super::model::Lang;
@@ -194,6 +194,8 @@ fn register_functions(bundle: &mut FluentBundle<FluentResource>, lang: Lang) -> 
     add(bundle, "NUM", |x, d, lang| localise_digits(&plain(x, d), lang))?;
     add(bundle, "PCT", |x, d, lang| localise_digits(&format!("{:.*}%", d.unwrap_or(2), x * 100.0), lang))?;
     add(bundle, "POINTS", |x, d, lang| localise_digits(&format!("{:+.*}", d.unwrap_or(2), x * 100.0), lang))?;
+    // The size of a difference, for sentences that already say which way it goes.
+    add(bundle, "GAP", |x, d, lang| localise_digits(&format!("{:.*}", d.unwrap_or(2), (x * 100.0).abs()), lang))?;
     add(bundle, "RATIO", |x, d, lang| localise_digits(&format!("{:.*}×", d.unwrap_or(2), x), lang))?;
     add(bundle, "SECS", |x, _, lang| duration(x, lang))?;
     Ok(())

@@ -112,6 +112,12 @@ pub fn build(method: Method, base: &BaseModel, tensors: &[(String, Tensor)], lor
         Method::Ia3 => AdapterConfig::Ia3(ia3.clone()),
         Method::Full | Method::Probe => AdapterConfig::Lora(head_only()),
     };
+    build_with(config, method == Method::Full, base, tensors, num_labels, device)
+}
+
+/// Builds the base with any adapter `config` (a merged module's rank, say), the base
+/// trained too when `train_base`.
+pub fn build_with(config: AdapterConfig, train_base: bool, base: &BaseModel, tensors: &[(String, Tensor)], num_labels: i64, device: Device) -> Result<Built> {
     let mut base_vs = VarStore::new(device);
     let adapter_vs = VarStore::new(device);
     let vit = Vit::new(&Stores { base: base_vs.root(), adapter: Some((adapter_vs.root(), &config)) }, &base.config, Some(num_labels));
@@ -129,11 +135,11 @@ pub fn build(method: Method, base: &BaseModel, tensors: &[(String, Tensor)], lor
             }
         }
     });
-    if method != Method::Full {
+    if !train_base {
         base_vs.freeze();
     }
     let mut trainable = sorted_variables(&adapter_vs);
-    if method == Method::Full {
+    if train_base {
         trainable.extend(sorted_variables(&base_vs));
     }
     let total_params = [&base_vs, &adapter_vs].iter().flat_map(|vs| vs.variables().into_values()).map(|t| t.numel() as i64).sum();

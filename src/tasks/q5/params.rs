@@ -3,7 +3,8 @@ use super::model::Method;
 use crate::nn::ia3::{Ia3Config, ModuleNames};
 use crate::data::vit_transform::EvalResize;
 use crate::spec::validate::{Validate, Violations};
-use crate::train::classifier::Precision;
+use crate::train::classifier::{Precision, TrainConfig};
+use crate::train::optim::AdamWConfig;
 use serde::{Deserialize, Serialize};
 
 /// `vit_pretrain` (demo only): a small ViT of the Hugging Face architecture trained to
@@ -109,6 +110,25 @@ pub struct VitTrainParams {
     /// Also checkpoint every this many optimizer steps (0: at epoch ends only).
     pub save_steps: u32,
     pub eval_batch_size: u32,
+}
+
+impl VitTrainParams {
+    /// The training loop's settings at learning rate `lr`.
+    pub fn config(&self, lr: f64, precision: Precision, seed: u64) -> TrainConfig {
+        TrainConfig {
+            epochs: self.epochs,
+            batch_size: self.batch_size as usize,
+            grad_accum: self.grad_accum as usize,
+            lr,
+            warmup_ratio: self.warmup_ratio,
+            adamw: AdamWConfig { weight_decay: self.weight_decay, ..Default::default() },
+            max_grad_norm: self.max_grad_norm,
+            precision,
+            save_steps: u64::from(self.save_steps),
+            seed,
+            eval_batch_size: self.eval_batch_size as usize,
+        }
+    }
 }
 
 impl Default for VitTrainParams {

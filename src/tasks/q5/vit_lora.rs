@@ -17,7 +17,6 @@ use crate::tasks::registry::Task;
 use serde::Serialize;
 use crate::tasks::TaskContext;
 use crate::train::classifier::{self, Outcome, Precision, Split, TrainConfig};
-use crate::train::optim::AdamWConfig;
 use crate::train::{memory, Observer};
 use anyhow::{Context, Result};
 use serde_json::json;
@@ -26,9 +25,9 @@ use std::sync::Arc;
 use tch::Tensor;
 
 /// Metrics of one method go out as `<method>/<name>`, so the curves sit side by side.
-struct Prefixed<'a> {
-    ctx: &'a TaskContext<'a>,
-    prefix: &'static str,
+pub struct Prefixed<'a> {
+    pub ctx: &'a TaskContext<'a>,
+    pub prefix: &'a str,
 }
 
 impl Observer for Prefixed<'_> {
@@ -123,20 +122,7 @@ pub fn run(p: &VitLoraParams, ctx: &TaskContext) -> Result<()> {
 }
 
 fn train_config(method: Method, p: &VitLoraParams, precision: Precision, seed: u64) -> TrainConfig {
-    let t = &p.train;
-    TrainConfig {
-        epochs: t.epochs,
-        batch_size: t.batch_size as usize,
-        grad_accum: t.grad_accum as usize,
-        lr: if method == Method::Full { t.full_lr } else { t.lr },
-        warmup_ratio: t.warmup_ratio,
-        adamw: AdamWConfig { weight_decay: t.weight_decay, ..Default::default() },
-        max_grad_norm: t.max_grad_norm,
-        precision,
-        save_steps: u64::from(t.save_steps),
-        seed,
-        eval_batch_size: t.eval_batch_size as usize,
-    }
+    p.train.config(if method == Method::Full { p.train.full_lr } else { p.train.lr }, precision, seed)
 }
 
 fn train_method(method: Method, p: &VitLoraParams, splits: &Splits, base: &BaseModel, tensors: &[(String, Tensor)], precision: Precision, ctx: &TaskContext) -> Result<MethodResult> {
