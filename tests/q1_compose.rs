@@ -123,6 +123,34 @@ fn modules_are_trained_composed_and_reported_and_a_merge_matches_peft() {
     let first_a = |t: &[(String, Tensor)]| t.iter().find(|(k, _)| k.ends_with("lora_A.weight")).unwrap().1.shallow_clone();
     assert!(common::max_diff(&first_a(&b), &first_a(&c)) > 1e-3);
 
+    // Corrupt and mismatched folders are refused naming the file and the mismatch, and
+    // nothing is written.
+    let truncated = home.path().join("truncated");
+    std::fs::create_dir(&truncated).unwrap();
+    std::fs::copy(two.join("adapter_config.json"), truncated.join("adapter_config.json")).unwrap();
+    let bytes = std::fs::read(two.join("adapter_model.safetensors")).unwrap();
+    std::fs::write(truncated.join("adapter_model.safetensors"), &bytes[..bytes.len() / 3]).unwrap();
+    let wrong_rank = home.path().join("wrong_rank");
+    std::fs::create_dir(&wrong_rank).unwrap();
+    std::fs::copy(two.join("adapter_model.safetensors"), wrong_rank.join("adapter_model.safetensors")).unwrap();
+    let config = std::fs::read_to_string(two.join("adapter_config.json")).unwrap().replace("\"r\": 4", "\"r\": 8");
+    std::fs::write(wrong_rank.join("adapter_config.json"), config).unwrap();
+    let ia3 = dir.join("adapter-ia3-half1");
+    for (second, needles) in [
+        (&truncated, vec!["truncated/adapter_model.safetensors"]),
+        (&wrong_rank, vec!["rank 4", "r = 8", "wrong_rank"]),
+        (&ia3, vec!["IA3", "LORA", "adapter-ia3-half1"]),
+    ] {
+        let refused = home.path().join("refused");
+        let result = Command::new(env!("CARGO_BIN_EXE_adaptlab")).args(["pem", "add", "--out", refused.to_str().unwrap(), one.to_str().unwrap(), second.to_str().unwrap()]).output().unwrap();
+        let stderr = String::from_utf8_lossy(&result.stderr);
+        assert!(!result.status.success(), "{}", second.display());
+        for needle in needles {
+            assert!(stderr.contains(needle), "{needle} not in: {stderr}");
+        }
+        assert!(!refused.exists(), "nothing is written on an error");
+    }
+
     // The report: Q1's answers and tables in both languages, no section failing.
     let store = Store::open(&Paths::under(home.path()).home).unwrap();
     for (lang, needles) in [

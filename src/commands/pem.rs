@@ -11,12 +11,14 @@ pub fn run(command: &PemCommand) -> Result<ExitCode> {
         PemCommand::Add(args) => add(args)?,
         PemCommand::Negate { out, adapter } => {
             let (module, base) = load(adapter)?;
+            pem::check_module(&module).with_context(|| format!("checking {}", adapter.display()))?;
             (out.clone(), pem::negate(&module), base)
         }
-        PemCommand::Analogy { out, form, a, b, c } => {
-            let [(a, base), (b, base_b), (c, base_c)] = [load(a)?, load(b)?, load(c)?];
+        PemCommand::Analogy { out, form, a: a_dir, b: b_dir, c: c_dir } => {
+            let [(a, base), (b, base_b), (c, base_c)] = [load(a_dir)?, load(b_dir)?, load(c_dir)?];
             same_base(&[&base, &base_b, &base_c])?;
-            (out.clone(), pem::analogy(&a, &b, &c, add_form(*form, None))?, base)
+            let inputs = [a_dir, b_dir, c_dir];
+            (out.clone(), pem::analogy(&a, &b, &c, add_form(*form, None)).with_context(|| named_inputs(&inputs))?, base)
         }
     };
     save_peft_adapter(&out, &result.config, &result.tensors, &base).with_context(|| format!("writing {}", out.display()))?;
@@ -26,17 +28,23 @@ pub fn run(command: &PemCommand) -> Result<ExitCode> {
 
 fn add(args: &PemAddArgs) -> Result<(PathBuf, Module, String)> {
     let mut modules = Vec::new();
-    let (mut weights, mut bases) = (Vec::new(), Vec::new());
+    let (mut weights, mut bases, mut dirs) = (Vec::new(), Vec::new(), Vec::new());
     for spec in &args.adapters {
         let (path, weight) = split_weight(spec)?;
         let (module, base) = load(&path)?;
         modules.push(module);
         weights.push(weight);
         bases.push(base);
+        dirs.push(path);
     }
     same_base(&bases.iter().collect::<Vec<_>>())?;
-    let sum = pem::add(&modules, &weights, add_form(args.form, args.rank))?;
+    let sum = pem::add(&modules, &weights, add_form(args.form, args.rank)).with_context(|| named_inputs(&dirs))?;
     Ok((args.out.clone(), sum, bases.swap_remove(0)))
+}
+
+/// "adapter 1 = DIR, adapter 2 = DIR", so a refusal that counts adapters names their folders.
+fn named_inputs(dirs: &[impl AsRef<Path>]) -> String {
+    dirs.iter().enumerate().map(|(i, d)| format!("adapter {} = {}", i + 1, d.as_ref().display())).collect::<Vec<_>>().join(", ")
 }
 
 fn add_form(form: PemForm, rank: Option<i64>) -> AddForm {

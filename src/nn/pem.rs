@@ -14,7 +14,7 @@
 //! Negation: LoRA B → −B (negating both would leave ΔW unchanged); (IA)³ l → 2 − l.
 use super::adapter::AdapterConfig;
 use super::lora::LoraConfig;
-use anyhow::{bail, ensure, Result};
+use anyhow::{bail, ensure, Context, Result};
 use std::collections::BTreeMap;
 use tch::{Kind, Tensor};
 
@@ -56,11 +56,40 @@ fn weighted_sum(tensors: &[&Tensor], weights: &[f64]) -> Tensor {
     tensors.iter().zip(weights).map(|(t, w)| *t * *w).reduce(|a, b| a + b).expect("at least one tensor")
 }
 
+/// Checks that a module's tensors agree with its config and with each other: every LoRA
+/// A has its B, both of the config's rank; an (IA)³ vector is a vector. A file that fails
+/// this is corrupt or was written for another config; tensor arithmetic on it would fail
+/// half-way.
+pub fn check_module(m: &Module) -> Result<()> {
+    let named = by_name(&m.tensors);
+    for (name, t) in &named {
+        if let Some(module) = name.strip_suffix(".lora_A.weight") {
+            let b = named.get(format!("{module}.lora_B.weight").as_str()).ok_or_else(|| anyhow::anyhow!("`{name}` has no `{module}.lora_B.weight` beside it"))?;
+            let (a, b) = (t.size(), b.size());
+            ensure!(a.len() == 2 && b.len() == 2 && a[0] == b[1], "`{module}`: lora_A is {a:?} and lora_B is {b:?}; A must be [r, in] and B [out, r]");
+            if let AdapterConfig::Lora(c) = &m.config {
+                ensure!(a[0] == c.r, "`{module}` has rank {} but adapter_config.json says r = {}", a[0], c.r);
+            }
+        } else if let Some(module) = name.strip_suffix(".lora_B.weight") {
+            ensure!(named.contains_key(format!("{module}.lora_A.weight").as_str()), "`{name}` has no `{module}.lora_A.weight` beside it");
+        } else if name.ends_with("ia3_l") {
+            // PEFT stores [out, 1] (or [1, in] before a feed-forward layer).
+            let size = t.size();
+            ensure!(size.len() == 1 || (size.len() == 2 && size.contains(&1)), "`{name}` is {size:?}; an (IA)³ vector is [n, 1] or [1, n]");
+        }
+    }
+    Ok(())
+}
+
 /// Checks what every form needs: as many weights as modules, one kind, the same modules.
 fn check_inputs(modules: &[Module], weights: &[f64]) -> Result<()> {
     ensure!(!modules.is_empty(), "nothing to add: give at least one adapter");
     ensure!(weights.len() == modules.len(), "{} weights for {} adapters: give one weight per adapter", weights.len(), modules.len());
     let kind = modules[0].config.peft_type();
+    for (i, m) in modules.iter().enumerate() {
+        ensure!(m.config.peft_type() == kind, "adapter {} is {}, adapter 1 is {kind}: LoRA and (IA)³ modules do not add", i + 1, m.config.peft_type());
+        check_module(m).with_context(|| format!("adapter {}", i + 1))?;
+    }
     for (i, m) in modules.iter().enumerate().skip(1) {
         ensure!(m.config.peft_type() == kind, "adapter {} is {}, adapter 1 is {kind}: LoRA and (IA)³ modules do not add", i + 1, m.config.peft_type());
         let names = |m: &Module| m.tensors.iter().map(|(k, _)| k.clone()).collect::<std::collections::BTreeSet<_>>();
@@ -71,9 +100,13 @@ fn check_inputs(modules: &[Module], weights: &[f64]) -> Result<()> {
         }
         for (k, t) in &m.tensors {
             let first = by_name(&modules[0].tensors)[k.as_str()];
-            if matches!(m.config, AdapterConfig::Ia3(_)) || !(k.contains(".lora_A.") || k.contains(".lora_B.")) {
-                ensure!(t.size() == first.size(), "`{k}` is {:?} in adapter {} and {:?} in adapter 1: the adapters come from different base models", t.size(), i + 1, first.size());
-            }
+            // LoRA ranks may differ (cat and svd take that); the sides they adapt may not.
+            let (ours, theirs) = match (k.contains(".lora_A."), k.contains(".lora_B.")) {
+                (true, _) => (t.size()[1..].to_vec(), first.size()[1..].to_vec()),
+                (_, true) => (t.size()[..1].to_vec(), first.size()[..1].to_vec()),
+                _ => (t.size(), first.size()),
+            };
+            ensure!(ours == theirs, "`{k}` is {:?} in adapter {} and {:?} in adapter 1: the adapters come from different base models", t.size(), i + 1, first.size());
         }
     }
     Ok(())
