@@ -118,7 +118,7 @@ fn keys_start_cancel_and_guard_quitting() {
     assert_eq!(app.on_key('r'), Action::Start { only: vec![], force: false });
     assert_eq!(app.on_key('\n'), Action::Start { only: vec!["demo.smoke".into()], force: false });
     app.on_key('j');
-    assert_eq!(app.on_key('F'), Action::Start { only: vec!["demo.q1.lora-merge".into()], force: true });
+    assert_eq!(app.on_key('F'), Action::Start { only: vec!["demo.q5.tiny-vit".into()], force: true });
     assert_eq!(app.on_key('q'), Action::Quit);
     mid_run(&mut app);
     assert_eq!(app.on_key('r'), Action::None, "one run at a time");
