@@ -10,6 +10,7 @@ pub mod adapter;
 pub mod ia3;
 pub mod lora;
 pub mod pem;
+pub mod resnet;
 pub mod small_cnn;
 pub mod vit;
 pub mod weights;
