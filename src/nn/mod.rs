@@ -6,6 +6,7 @@ pub mod convnext;
 pub mod coop;
 pub mod lbfgs;
 pub mod logistic;
+pub mod moco;
 pub mod adapter;
 pub mod ia3;
 pub mod lora;

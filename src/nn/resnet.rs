@@ -35,11 +35,14 @@ pub struct ResNetConfig {
     pub num_classes: Option<i64>,
     /// Groups a training batch is split into for BatchNorm statistics (1: ordinary BN).
     pub bn_splits: i64,
+    /// MoCo v2's head: `fc` becomes Linear(d, d) → ReLU → Linear(d, num_classes), keyed
+    /// `fc.0` and `fc.2` as the official code's `nn.Sequential` is.
+    pub mlp_head: bool,
 }
 
 impl ResNetConfig {
     pub fn resnet18() -> Self {
-        Self { block: Block::Basic, layers: [2, 2, 2, 2], cifar_stem: false, num_classes: Some(1000), bn_splits: 1 }
+        Self { block: Block::Basic, layers: [2, 2, 2, 2], cifar_stem: false, num_classes: Some(1000), bn_splits: 1, mlp_head: false }
     }
 
     pub fn resnet34() -> Self {
@@ -160,6 +163,8 @@ pub struct ResNet {
     bn1: Norm,
     stages: Vec<Vec<Residual>>,
     fc: Option<nn::Linear>,
+    /// The hidden layer of an MLP head (`fc.0`), before `fc` (then `fc.2`).
+    fc_hidden: Option<nn::Linear>,
     cifar_stem: bool,
 }
 
@@ -178,8 +183,12 @@ impl ResNet {
             }
             stages.push(residuals);
         }
-        let fc = cfg.num_classes.map(|n| nn::linear(vs / "fc", c_in, n, Default::default()));
-        Self { conv1, bn1: bn(vs / "bn1", 64, cfg.bn_splits), stages, fc, cifar_stem: cfg.cifar_stem }
+        let (fc, fc_hidden) = match (cfg.num_classes, cfg.mlp_head) {
+            (Some(n), true) => (Some(nn::linear(vs / "fc" / "2", c_in, n, Default::default())), Some(nn::linear(vs / "fc" / "0", c_in, c_in, Default::default()))),
+            (Some(n), false) => (Some(nn::linear(vs / "fc", c_in, n, Default::default())), None),
+            (None, _) => (None, None),
+        };
+        Self { conv1, bn1: bn(vs / "bn1", 64, cfg.bn_splits), stages, fc, fc_hidden, cifar_stem: cfg.cifar_stem }
     }
 
     /// Pooled features, [batch, feature_dim].
@@ -201,6 +210,10 @@ impl ModuleT for ResNet {
     /// `fc` of the pooled features, or the features when there is no `fc`.
     fn forward_t(&self, x: &Tensor, train: bool) -> Tensor {
         let f = self.features_t(x, train);
+        let f = match &self.fc_hidden {
+            Some(hidden) => hidden.forward(&f).relu(),
+            None => f,
+        };
         match &self.fc {
             Some(fc) => fc.forward(&f),
             None => f,

@@ -1,0 +1,115 @@
+//! MoCo (He et al., CVPR 2020; v2: Chen et al. 2020): a query encoder trained by InfoNCE
+//! against one positive key and a queue of negative keys; the key encoder is a momentum
+//! average of the query encoder, θk ← m·θk + (1 − m)·θq (parameters only: each encoder's
+//! BatchNorm statistics come from its own forward passes). Shuffled BN is emulated on one
+//! device as the official CIFAR-10 demo does: the key batch is permuted before the key
+//! encoder and un-permuted after, with BatchNorm split into groups (`ResNetConfig::bn_splits`).
+use super::resnet::{ResNet, ResNetConfig};
+use anyhow::{ensure, Result};
+use tch::nn::{ModuleT, VarStore};
+use tch::{Device, Kind, Tensor};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct MocoConfig {
+    /// The encoder; its `num_classes` is the feature dimension (128).
+    pub encoder: ResNetConfig,
+    /// Negative keys kept (K).
+    pub queue: i64,
+    /// Momentum of the key encoder (m).
+    pub momentum: f64,
+    /// Softmax temperature (τ).
+    pub temperature: f64,
+}
+
+impl MocoConfig {
+    /// The official CIFAR-10 demo: ResNet-18 with the CIFAR stem, 8 BN groups, 128-d
+    /// features, K = 4096, m = 0.99, τ = 0.1.
+    pub fn cifar_demo() -> Self {
+        let encoder = ResNetConfig { cifar_stem: true, num_classes: Some(128), bn_splits: 8, ..ResNetConfig::resnet18() };
+        Self { encoder, queue: 4096, momentum: 0.99, temperature: 0.1 }
+    }
+}
+
+pub struct Moco {
+    pub cfg: MocoConfig,
+    pub query_vs: VarStore,
+    pub query: ResNet,
+    pub key_vs: VarStore,
+    pub key: ResNet,
+    /// [dim, K], each column a unit key; the oldest batch is overwritten first.
+    pub queue: Tensor,
+    pub queue_ptr: i64,
+}
+
+/// What one step computed.
+pub struct StepOutput {
+    pub loss: Tensor,
+    /// [N, 1 + K]: the positive's logit first, then the queue's, divided by τ.
+    pub logits: Tensor,
+    /// The step's keys, unit length, in the batch's order (what is enqueued).
+    pub keys: Tensor,
+}
+
+impl Moco {
+    /// A new model on `device`: the query encoder drawn from the current seed, the key
+    /// encoder a copy of it, and a queue of random unit vectors.
+    pub fn new(cfg: MocoConfig, device: Device) -> Result<Moco> {
+        let dim = cfg.encoder.num_classes.ok_or_else(|| anyhow::anyhow!("MoCo needs the encoder's feature dimension (num_classes)"))?;
+        ensure!(cfg.queue > 0 && (0.0..=1.0).contains(&cfg.momentum) && cfg.temperature > 0.0, "MoCo needs K > 0, m in [0, 1] and τ > 0");
+        let query_vs = VarStore::new(device);
+        let query = ResNet::new(&query_vs.root(), &cfg.encoder);
+        let mut key_vs = VarStore::new(device);
+        let key = ResNet::new(&key_vs.root(), &cfg.encoder);
+        key_vs.copy(&query_vs)?;
+        key_vs.freeze();
+        let queue = Tensor::randn([dim, cfg.queue], (Kind::Float, device));
+        let queue = &queue / queue.norm_scalaropt_dim(2.0, [0i64].as_slice(), true);
+        Ok(Moco { cfg, query_vs, query, key_vs, key, queue, queue_ptr: 0 })
+    }
+
+    /// θk ← m·θk + (1 − m)·θq over the trainable parameters, by name.
+    pub fn momentum_update(&self) {
+        let m = self.cfg.momentum;
+        let keys = self.key_vs.variables();
+        tch::no_grad(|| {
+            for (name, q) in self.query_vs.variables().into_iter().filter(|(_, q)| q.requires_grad()) {
+                let k = &keys[&name];
+                k.shallow_clone().copy_(&(k * m + q * (1.0 - m)));
+            }
+        });
+    }
+
+    /// One step's loss on a batch of query views and key views of the same images. The key
+    /// encoder is updated first (momentum), then the keys are computed without gradients
+    /// on the batch permuted by `shuffle` (a permutation of 0..N; None: a fresh random one)
+    /// and put back in order. The queue is not changed: `enqueue(&out.keys)` after the
+    /// optimizer step, as the official code does it at the end of its forward pass.
+    pub fn step(&self, im_q: &Tensor, im_k: &Tensor, shuffle: Option<&Tensor>) -> StepOutput {
+        let q = self.query.forward_t(im_q, true);
+        let q = &q / q.norm_scalaropt_dim(2.0, [1i64].as_slice(), true).clamp_min(1e-12);
+        let keys = tch::no_grad(|| {
+            self.momentum_update();
+            let n = im_k.size()[0];
+            let order = shuffle.map_or_else(|| Tensor::randperm(n, (Kind::Int64, im_k.device())), Tensor::shallow_clone);
+            let undo = order.argsort(0, false);
+            let k = self.key.forward_t(&im_k.index_select(0, &order), true);
+            let k = &k / k.norm_scalaropt_dim(2.0, [1i64].as_slice(), true).clamp_min(1e-12);
+            k.index_select(0, &undo)
+        });
+        let positive = (&q * &keys).sum_dim_intlist([1i64].as_slice(), true, Kind::Float);
+        let negative = q.matmul(&self.queue);
+        let logits = Tensor::cat(&[positive, negative], 1) / self.cfg.temperature;
+        let labels = Tensor::zeros([logits.size()[0]], (Kind::Int64, logits.device()));
+        let loss = logits.cross_entropy_for_logits(&labels);
+        StepOutput { loss, logits, keys }
+    }
+
+    /// Replaces the oldest keys of the queue by `keys` ([N, dim]); K must be a multiple of N.
+    pub fn enqueue(&mut self, keys: &Tensor) -> Result<()> {
+        let n = keys.size()[0];
+        ensure!(self.cfg.queue % n == 0, "the queue ({}) is not a multiple of the batch ({n}): keys would wrap", self.cfg.queue);
+        tch::no_grad(|| self.queue.narrow(1, self.queue_ptr, n).copy_(&keys.transpose(0, 1)));
+        self.queue_ptr = (self.queue_ptr + n) % self.cfg.queue;
+        Ok(())
+    }
+}
