@@ -29,7 +29,12 @@ fn two_steps_match_the_reference() {
         let loss = out.loss.double_value(&[]);
         let want = tensor(&reference, &format!("loss.{step}")).double_value(&[0]);
         assert!((loss - want).abs() < 1e-5, "step {step}: loss {loss} vs {want}");
-        moco.query_vs.variables().values().for_each(|t| t.grad().defined().then(|| t.grad().zero_()).map_or((), |_| ()));
+        // Gradients of the previous step must not accumulate into this one's.
+        for t in moco.query_vs.variables().values() {
+            if t.grad().defined() {
+                let _ = t.grad().zero_();
+            }
+        }
         out.loss.backward();
         let vars = moco.query_vs.variables();
         if step == 0 {
@@ -60,4 +65,18 @@ fn two_steps_match_the_reference() {
     }
     assert_eq!(checked, keys.len(), "every key-encoder tensor is checked");
     assert_eq!(moco.queue_ptr, 0, "two batches of 4 fill a queue of 8 and wrap");
+}
+
+#[test]
+fn knn_monitor_matches_the_demos_definition() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("knn.safetensors");
+    common::python::run_reference("knn_reference.py", &[out.to_str().unwrap()]);
+    let r = Tensor::read_safetensors(&out).unwrap();
+    let predicted = adaptlab::nn::moco::knn_predict(&tensor(&r, "features"), &tensor(&r, "bank"), &tensor(&r, "labels"), 10, 200, 0.1);
+    let want = tensor(&r, "predicted");
+    assert_eq!(Vec::<i64>::try_from(&predicted).unwrap(), Vec::<i64>::try_from(&want).unwrap());
+    // A bank smaller than k votes with all it has.
+    let few = adaptlab::nn::moco::knn_predict(&tensor(&r, "features"), &tensor(&r, "bank").narrow(0, 0, 5), &tensor(&r, "labels").narrow(0, 0, 5), 10, 200, 0.1);
+    assert_eq!(few.size(), vec![50]);
 }

@@ -113,3 +113,17 @@ impl Moco {
         Ok(())
     }
 }
+
+/// The kNN monitor of the official CIFAR-10 demo: each feature's `k` most similar bank
+/// features (cosine; all unit length) vote for their labels with weight exp(similarity / t);
+/// the label with the largest total wins. `features` [B, D], `bank` [N, D], `bank_labels`
+/// [N] (int64); returns [B] labels.
+pub fn knn_predict(features: &Tensor, bank: &Tensor, bank_labels: &Tensor, classes: i64, k: i64, t: f64) -> Tensor {
+    let k = k.min(bank.size()[0]);
+    let similarity = features.matmul(&bank.transpose(0, 1));
+    let (weight, index) = similarity.topk(k, -1, true, true);
+    let labels = bank_labels.index_select(0, &index.flatten(0, -1)).view([-1, k]);
+    let votes = Tensor::zeros([features.size()[0], classes], (Kind::Float, features.device()));
+    let votes = votes.scatter_add(1, &labels, &(weight / t).exp());
+    votes.argmax(-1, false)
+}
