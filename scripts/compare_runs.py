@@ -11,7 +11,7 @@ import math
 import sqlite3
 import sys
 
-TIMING = ("seconds", "per_s", "per_second", "steps/s", "images/s", "rss", "time", "peak")
+TIMING = ("seconds", "per_s", "per_second", "steps/s", "images/s", "rss", "time", "peak", "_ms")
 
 
 def timing(name):
