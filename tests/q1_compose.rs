@@ -170,6 +170,24 @@ fn modules_are_trained_composed_and_reported_and_a_merge_matches_peft() {
     assert!(text.contains(&merge_pct), "the merge's accuracy {merge_pct} is read from the run");
 }
 
+/// One kind and one study: the section renders with what ran and nothing else.
+#[test]
+fn a_single_study_renders_alone() {
+    let home = tempfile::tempdir().unwrap();
+    let yaml = suite("").replace("      methods: [lora, ia3]\n", "      methods: [ia3]\n      studies: [negation]\n");
+    let (events, outcome) = common::run_all(parse_suite(&yaml, "q1.yaml").unwrap(), RunOptions::default(), home.path());
+    assert!(outcome.not_finished.is_empty(), "{:?}", events.iter().filter(|e| matches!(e, Event::Failed { .. })).collect::<Vec<_>>());
+    assert!(common::value(&events, "pem", "lora_trainable").is_none(), "no LoRA module was trained");
+    assert!(common::value(&events, "pem", "ia3_negation_stacked_lambda").is_some());
+    let store = Store::open(&Paths::under(home.path()).home).unwrap();
+    for lang in [Lang::En, Lang::Fa] {
+        let model = report::build(&store, &outcome.run_id, lang).unwrap();
+        let (rendered, failed) = report::render_checked(&model).unwrap();
+        assert!(failed.is_empty(), "{lang:?}: {failed:?}");
+        assert!(!rendered.markdown.contains("Study 1") && !rendered.markdown.contains("بررسی ۱:"), "a study that did not run is not described");
+    }
+}
+
 #[test]
 fn bad_params_are_refused_with_the_reason() {
     for (params, needle) in [

@@ -218,8 +218,9 @@ impl Scorer<'_> {
         Ok(points)
     }
 
-    fn median_merge_ms(&self, label: &str) -> Option<f64> {
-        let mut times: Vec<f64> = self.merge_seconds.iter().filter(|(l, _)| *l == label).map(|(_, s)| s * 1e3).collect();
+    /// The median time of one merge, of one form or of all.
+    fn median_merge_ms(&self, label: Option<&str>) -> Option<f64> {
+        let mut times: Vec<f64> = self.merge_seconds.iter().filter(|(l, _)| label.is_none_or(|x| *l == x)).map(|(_, s)| s * 1e3).collect();
         times.sort_by(f64::total_cmp);
         times.get(times.len() / 2).copied()
     }
@@ -627,8 +628,11 @@ fn costs(trained: &[Trainees], scorer: &Scorer, tables: &mut Tables, ctx: &TaskC
     ctx.value("module_count", trained.iter().map(|t| t.all().len() as i64).sum::<i64>());
     ctx.value("training_seconds", train_seconds);
     ctx.value("merges", scorer.merge_seconds.len() as i64);
+    if let Some(ms) = scorer.median_merge_ms(None) {
+        ctx.value("merge_ms", ms);
+    }
     for label in ["average", "exact", "negation"] {
-        if let Some(ms) = scorer.median_merge_ms(label) {
+        if let Some(ms) = scorer.median_merge_ms(Some(label)) {
             ctx.value(&format!("merge_ms_{label}"), ms);
         }
     }
