@@ -1,4 +1,5 @@
 //! Data: generated sets now; image decoding and the real data sets' readers beside them.
+pub mod cifar10;
 pub mod clip_preprocess;
 pub mod food101;
 pub mod formats;

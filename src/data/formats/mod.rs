@@ -1,2 +1,3 @@
 //! On-disk formats of the data sets.
 pub mod mat5;
+pub mod pickle;
