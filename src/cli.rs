@@ -170,6 +170,16 @@ pub enum FetchCommand {
     /// Food-101: the hub's parquet files (ethz/food101) into the hub cache, or the
     /// official archive into $ADAPTLAB_CACHE/datasets/food101.
     Food101(FetchFoodArgs),
+    /// CIFAR-10 (the authors' Python-version archive, MD5-checked) into
+    /// $ADAPTLAB_CACHE/datasets/cifar10, for MoCo.
+    Cifar10 {
+        /// The archive's URL: the authors' page, a mirror, or a file:// path.
+        #[arg(long, default_value = crate::data::cifar10::PYTHON_URL)]
+        url: String,
+        /// The archive's MD5; `none` skips the check for a mirror holding another archive.
+        #[arg(long, default_value = crate::data::cifar10::PYTHON_MD5)]
+        md5: String,
+    },
     /// Stanford Dogs (images.tar + lists.tar) into $ADAPTLAB_CACHE/datasets/stanford-dogs.
     StanfordDogs {
         /// Where images.tar and lists.tar are (an http(s) or file:// URL of a mirror).

@@ -35,6 +35,7 @@ fn dispatch(cli: Cli, paths: &Paths) -> anyhow::Result<ExitCode> {
         Some(Command::Fetch { what: FetchCommand::Clip(args) }) => commands::fetch::clip(&args, paths),
         Some(Command::Fetch { what: FetchCommand::StanfordDogs { url } }) => commands::fetch::stanford_dogs(&url, paths),
         Some(Command::Fetch { what: FetchCommand::Food101(args) }) => commands::fetch::food101(&args, paths),
+        Some(Command::Fetch { what: FetchCommand::Cifar10 { url, md5 } }) => commands::fetch::cifar10(&url, &md5, paths),
         Some(Command::Vit { command: VitCommand::Predict(args) }) => commands::vit::predict(&args),
         Some(Command::Bench { what: BenchCommand::Adapt(args) }) => commands::bench_adapt::adapt(&args),
         Some(Command::Bench { what: BenchCommand::Vit(args) }) => commands::bench_vit::vit(&args),

@@ -41,6 +41,30 @@ fn the_binary_version() {
 }
 
 #[test]
+fn fetch_checks_the_md5_and_unpacks_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    common::python::run_reference("cifar_reference.py", &[src.to_str().unwrap(), "py2"]);
+    let archive = dir.path().join("cifar-10-python.tar.gz");
+    let status = std::process::Command::new("tar").args(["czf", archive.to_str().unwrap(), "-C", src.to_str().unwrap(), "cifar-10-batches-py"]).status().unwrap();
+    assert!(status.success());
+    let md5 = adaptlab::hub::food::md5_file(&archive).unwrap();
+    let url = format!("file://{}", archive.display());
+    let run = |cache: &std::path::Path, md5: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_adaptlab")).args(["fetch", "cifar10", "--url", &url, "--md5", md5]).env("ADAPTLAB_CACHE", cache).env("ADAPTLAB_HOME", dir.path().join("home")).output().unwrap()
+    };
+    let wrong = dir.path().join("wrong");
+    let out = run(&wrong, "0123456789abcdef0123456789abcdef");
+    assert!(!out.status.success() && String::from_utf8_lossy(&out.stderr).contains("MD5"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!wrong.join("datasets/cifar10").exists(), "nothing is unpacked from a bad download");
+    let cache = dir.path().join("cache");
+    let out = run(&cache, &md5);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("30 train and 6 test images"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert_eq!(Cifar10::open(&cache.join("datasets/cifar10")).unwrap().train.labels.len(), 30);
+}
+
+#[test]
 fn hostile_and_broken_files_are_refused() {
     // `os.system('echo pwned')` as a pickle: recorded, never run, and not an array.
     let evil = b"cos\nsystem\n(S'echo pwned'\ntR.";

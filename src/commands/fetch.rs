@@ -1,4 +1,5 @@
-//! `adaptlab fetch clip NAME:TAG`, `adaptlab fetch stanford-dogs`, `adaptlab fetch food101`.
+//! `adaptlab fetch clip NAME:TAG`, `adaptlab fetch stanford-dogs`, `adaptlab fetch food101`,
+//! `adaptlab fetch cifar10`.
 use crate::hub::download::Progress;
 use crate::hub::{dogs, hf};
 use crate::cli::{ExitCode, FetchClipArgs, FetchFoodArgs, FoodSource};
@@ -36,6 +37,14 @@ pub fn stanford_dogs(base: &str, paths: &Paths) -> Result<ExitCode> {
     let fetched = dogs::fetch(base, cache, &progress)?;
     eprintln!();
     println!("{}: {} classes, {} train and {} test images", fetched.root.display(), fetched.classes, fetched.train, fetched.test);
+    Ok(ExitCode::Success)
+}
+
+pub fn cifar10(url: &str, md5: &str, paths: &Paths) -> Result<ExitCode> {
+    let progress = Progress { report: &progress_line };
+    let (root, train, test) = crate::hub::cifar::fetch(url, (md5 != "none").then_some(md5), &paths.cache, &progress)?;
+    eprintln!();
+    println!("{}: 10 classes, {train} train and {test} test images", root.display());
     Ok(ExitCode::Success)
 }
 
