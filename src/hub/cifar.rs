@@ -1,9 +1,9 @@
 //! `adaptlab fetch cifar10`: the authors' Python-version archive, MD5-checked, unpacked into
 //! `$ADAPTLAB_CACHE/datasets/cifar10` whole or not at all, and read back before it counts.
-use super::download::{download, Progress};
-use super::food::md5_file;
+use super::download::Progress;
+use super::food::download_checked;
 use crate::data::cifar10::Cifar10;
-use anyhow::{bail, Context, Result};
+use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
 /// Where the data set is kept under the cache.
@@ -20,16 +20,7 @@ pub fn fetch(url: &str, md5: Option<&str>, cache: &Path, progress: &Progress) ->
         return Ok((root, data.train.labels.len(), data.test.labels.len()));
     }
     let archive = cache.join("downloads").join("cifar-10-python.tar.gz");
-    if !archive.is_file() {
-        download(url, &archive, None, None, progress)?;
-    }
-    if let Some(expected) = md5 {
-        let actual = md5_file(&archive)?;
-        if !actual.eq_ignore_ascii_case(expected) {
-            std::fs::remove_file(&archive).ok();
-            bail!("{url}: MD5 is {actual}, expected {expected}; the download was removed, run the command again");
-        }
-    }
+    download_checked(url, &archive, md5, progress)?;
     let mut counts = (0, 0);
     crate::fsx::replace_dir(&root, |staging| {
         let file = std::fs::File::open(&archive)?;

@@ -84,16 +84,7 @@ pub fn fetch_official(url: &str, md5: Option<&str>, cache: &Path, progress: &Pro
         return Ok(summary(&data));
     }
     let archive = cache.join("downloads").join("food-101.tar.gz");
-    if !archive.is_file() {
-        download(url, &archive, None, None, progress)?;
-    }
-    if let Some(expected) = md5 {
-        let actual = md5_file(&archive)?;
-        if !actual.eq_ignore_ascii_case(expected) {
-            std::fs::remove_file(&archive).ok();
-            bail!("{url}: MD5 is {actual}, expected {expected}; the download was removed, run the command again");
-        }
-    }
+    download_checked(url, &archive, md5, progress)?;
     let mut checked = None;
     crate::fsx::replace_dir(&root, |staging| {
         let file = std::fs::File::open(&archive)?;
@@ -108,6 +99,22 @@ pub fn fetch_official(url: &str, md5: Option<&str>, cache: &Path, progress: &Pro
     })?;
     let (checked, inner) = checked.context("the archive was unpacked")?;
     Ok(Fetched { root: root.join(inner), ..checked })
+}
+
+/// Downloads `url` to `archive` (resuming a partial file) unless it is there, then checks its
+/// MD5 when one is given; a mismatch removes the file so the next attempt starts clean.
+pub fn download_checked(url: &str, archive: &Path, md5: Option<&str>, progress: &Progress) -> Result<()> {
+    if !archive.is_file() {
+        download(url, archive, None, None, progress)?;
+    }
+    if let Some(expected) = md5 {
+        let actual = md5_file(archive)?;
+        if !actual.eq_ignore_ascii_case(expected) {
+            std::fs::remove_file(archive).ok();
+            bail!("{url}: MD5 is {actual}, expected {expected}; the download was removed, run the command again");
+        }
+    }
+    Ok(())
 }
 
 pub fn md5_file(path: &Path) -> Result<String> {

@@ -24,6 +24,13 @@ pub struct Module {
     pub tensors: Vec<(String, Tensor)>,
 }
 
+impl Module {
+    /// Another handle on the same config and tensors (no data copied).
+    pub fn shallow_clone(&self) -> Module {
+        Module { config: self.config.clone(), tensors: self.tensors.iter().map(|(k, t)| (k.clone(), t.shallow_clone())).collect() }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum AddForm {
     Average,
@@ -233,7 +240,7 @@ pub fn negate(m: &Module) -> Module {
 /// Analogy a − b + c: `b` negated, then the three added with weight 1 each in `form`.
 pub fn analogy(a: &Module, b: &Module, c: &Module, form: AddForm) -> Result<Module> {
     let nb = negate(b);
-    let parts = [Module { config: a.config.clone(), tensors: a.tensors.iter().map(|(k, t)| (k.clone(), t.shallow_clone())).collect() }, nb, Module { config: c.config.clone(), tensors: c.tensors.iter().map(|(k, t)| (k.clone(), t.shallow_clone())).collect() }];
+    let parts = [a.shallow_clone(), nb, c.shallow_clone()];
     add(&parts, &[1.0, 1.0, 1.0], form)
 }
 

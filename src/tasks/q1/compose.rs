@@ -132,7 +132,7 @@ impl Unlearn {
 /// multiply.
 fn stack(kept: &Trained, extra: &Module) -> Result<Module> {
     match &kept.config {
-        AdapterConfig::Lora(_) => pem::add(&[as_module(kept), Module { config: extra.config.clone(), tensors: extra.tensors.iter().map(|(k, t)| (k.clone(), t.shallow_clone())).collect() }], &[1.0, 1.0], AddForm::Cat),
+        AdapterConfig::Lora(_) => pem::add(&[as_module(kept), extra.shallow_clone()], &[1.0, 1.0], AddForm::Cat),
         AdapterConfig::Ia3(_) => {
             let tensors = kept
                 .tensors

@@ -112,11 +112,7 @@ impl Validate for PemComposeParams {
         if self.negation_lambdas.contains(&1.0) {
             v.push("negation_lambdas", "λ = 1 keeps only the negated module", Some("the negated module alone is not unlearning; stop below 1".into()));
         }
-        v.range("lora.r", self.lora.r, 1, 4096);
-        v.positive("lora.lora_alpha", self.lora.lora_alpha, 1e6);
-        if !(0.0..1.0).contains(&self.lora.lora_dropout) {
-            v.push("lora.lora_dropout", format!("{} is not in [0, 1)", self.lora.lora_dropout), None);
-        }
+        self.lora.check_ranges(v);
         if self.methods.contains(&Method::Lora) && self.lora.target_modules.is_empty() {
             v.push("lora.target_modules", "LoRA needs at least one target module", Some("the authors' default is [query, value]".into()));
         }
@@ -125,17 +121,6 @@ impl Validate for PemComposeParams {
                 v.push(field, "the new classifier must be trained with the module", Some("add classifier to modules_to_save".into()));
             }
         }
-        let t = &self.train;
-        v.range("train.epochs", t.epochs, 1, 1000);
-        v.range("train.batch_size", t.batch_size, 1, 8192);
-        v.range("train.grad_accum", t.grad_accum, 1, 1024);
-        v.positive("train.lr", t.lr, 10.0);
-        if !(0.0..1.0).contains(&t.warmup_ratio) {
-            v.push("train.warmup_ratio", format!("{} is not in [0, 1)", t.warmup_ratio), None);
-        }
-        if t.weight_decay < 0.0 || t.max_grad_norm < 0.0 {
-            v.push("train", "weight_decay and max_grad_norm must not be negative", None);
-        }
-        v.range("train.eval_batch_size", t.eval_batch_size, 1, 8192);
+        self.train.check_ranges(v);
     }
 }

@@ -112,7 +112,33 @@ pub struct VitTrainParams {
     pub eval_batch_size: u32,
 }
 
+impl LoraParams {
+    /// The ranges every kind that trains LoRA checks (under `lora.`).
+    pub fn check_ranges(&self, v: &mut Violations) {
+        v.range("lora.r", self.r, 1, 4096);
+        v.positive("lora.lora_alpha", self.lora_alpha, 1e6);
+        if !(0.0..1.0).contains(&self.lora_dropout) {
+            v.push("lora.lora_dropout", format!("{} is not in [0, 1)", self.lora_dropout), None);
+        }
+    }
+}
+
 impl VitTrainParams {
+    /// The Trainer's ranges (under `train.`), except `full_lr`, which only `vit_lora` reads.
+    pub fn check_ranges(&self, v: &mut Violations) {
+        v.range("train.epochs", self.epochs, 1, 1000);
+        v.range("train.batch_size", self.batch_size, 1, 8192);
+        v.range("train.grad_accum", self.grad_accum, 1, 1024);
+        v.positive("train.lr", self.lr, 10.0);
+        if !(0.0..1.0).contains(&self.warmup_ratio) {
+            v.push("train.warmup_ratio", format!("{} is not in [0, 1)", self.warmup_ratio), None);
+        }
+        if self.weight_decay < 0.0 || self.max_grad_norm < 0.0 {
+            v.push("train", "weight_decay and max_grad_norm must not be negative", None);
+        }
+        v.range("train.eval_batch_size", self.eval_batch_size, 1, 8192);
+    }
+
     /// The training loop's settings at learning rate `lr`.
     pub fn config(&self, lr: f64, precision: Precision, seed: u64) -> TrainConfig {
         TrainConfig {
@@ -207,30 +233,15 @@ impl Validate for VitLoraParams {
             v.push("methods", "no method selected", Some("list some of lora, full, probe".into()));
         }
         v.positive("validation", self.validation, 0.9);
-        v.range("lora.r", self.lora.r, 1, 4096);
-        v.positive("lora.lora_alpha", self.lora.lora_alpha, 1e6);
-        if !(0.0..1.0).contains(&self.lora.lora_dropout) {
-            v.push("lora.lora_dropout", format!("{} is not in [0, 1)", self.lora.lora_dropout), None);
-        }
+        self.lora.check_ranges(v);
         if self.lora.target_modules.is_empty() && self.methods.contains(&Method::Lora) {
             v.push("lora.target_modules", "LoRA needs at least one target module", Some("the notebook uses [query, value]".into()));
         }
         if self.methods.contains(&Method::Ia3) && !self.ia3.modules_to_save.iter().any(|m| m == "classifier") {
             v.push("ia3.modules_to_save", "(IA)³ needs the new classifier trained", Some("add classifier to modules_to_save".into()));
         }
-        let t = &self.train;
-        v.range("train.epochs", t.epochs, 1, 1000);
-        v.range("train.batch_size", t.batch_size, 1, 8192);
-        v.range("train.grad_accum", t.grad_accum, 1, 1024);
-        v.positive("train.lr", t.lr, 10.0);
-        v.positive("train.full_lr", t.full_lr, 10.0);
-        if !(0.0..1.0).contains(&t.warmup_ratio) {
-            v.push("train.warmup_ratio", format!("{} is not in [0, 1)", t.warmup_ratio), None);
-        }
-        if t.weight_decay < 0.0 || t.max_grad_norm < 0.0 {
-            v.push("train", "weight_decay and max_grad_norm must not be negative", None);
-        }
-        v.range("train.eval_batch_size", t.eval_batch_size, 1, 8192);
+        self.train.check_ranges(v);
+        v.positive("train.full_lr", self.train.full_lr, 10.0);
         v.range("top_k", self.top_k, 1, 1000);
     }
 }
