@@ -13,7 +13,7 @@ use tch::{Device, Kind, Tensor};
 pub struct MocoConfig {
     /// The encoder; its `num_classes` is the feature dimension (128).
     pub encoder: ResNetConfig,
-    /// Negative keys kept (K).
+    /// Negative keys kept (K); 0: the other keys of the batch are the negatives.
     pub queue: i64,
     /// Momentum of the key encoder (m).
     pub momentum: f64,
@@ -39,6 +39,27 @@ pub struct Moco {
     /// [dim, K], each column a unit key; the oldest batch is overwritten first.
     pub queue: Tensor,
     pub queue_ptr: i64,
+    /// [K] int64 beside each queued key: the training image it came from (−1: the random
+    /// start), the key of its augmented view, and the step that enqueued it. They let a
+    /// run find false negatives and recompute a queued key later.
+    pub queue_ids: Tensor,
+    pub queue_views: Tensor,
+    pub queue_steps: Tensor,
+}
+
+/// What a step does with negatives that are copies of the query's own source image
+/// (offline augmentation): Huynh et al. (WACV 2022) call it false-negative elimination
+/// and attraction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize, Default)]
+#[serde(rename_all = "snake_case")]
+pub enum FalseNegatives {
+    /// Treated as negatives (MoCo as published).
+    #[default]
+    Keep,
+    /// Left out of the softmax.
+    Cancel,
+    /// Counted as further positives: −log(Σ_positives e^l / Σ_all e^l).
+    Attract,
 }
 
 /// What one step computed.
@@ -55,7 +76,7 @@ impl Moco {
     /// encoder a copy of it, and a queue of random unit vectors.
     pub fn new(cfg: MocoConfig, device: Device) -> Result<Moco> {
         let dim = cfg.encoder.num_classes.ok_or_else(|| anyhow::anyhow!("MoCo needs the encoder's feature dimension (num_classes)"))?;
-        ensure!(cfg.queue > 0 && (0.0..=1.0).contains(&cfg.momentum) && cfg.temperature > 0.0, "MoCo needs K > 0, m in [0, 1] and τ > 0");
+        ensure!(cfg.queue >= 0 && (0.0..=1.0).contains(&cfg.momentum) && cfg.temperature > 0.0, "MoCo needs K ≥ 0, m in [0, 1] and τ > 0");
         let query_vs = VarStore::new(device);
         let query = ResNet::new(&query_vs.root(), &cfg.encoder);
         let mut key_vs = VarStore::new(device);
@@ -64,7 +85,8 @@ impl Moco {
         key_vs.freeze();
         let queue = Tensor::randn([dim, cfg.queue], (Kind::Float, device));
         let queue = &queue / queue.norm_scalaropt_dim(2.0, [0i64].as_slice(), true);
-        Ok(Moco { cfg, query_vs, query, key_vs, key, queue, queue_ptr: 0 })
+        let none = Tensor::full([cfg.queue], -1, (Kind::Int64, device));
+        Ok(Moco { cfg, query_vs, query, key_vs, key, queue, queue_ptr: 0, queue_ids: none.copy(), queue_views: none.copy(), queue_steps: none })
     }
 
     /// θk ← m·θk + (1 − m)·θq over the trainable parameters, by name.
@@ -85,6 +107,13 @@ impl Moco {
     /// and put back in order. The queue is not changed: `enqueue(&out.keys)` after the
     /// optimizer step, as the official code does it at the end of its forward pass.
     pub fn step(&self, im_q: &Tensor, im_k: &Tensor, shuffle: Option<&Tensor>) -> StepOutput {
+        self.step_with(im_q, im_k, shuffle, None, FalseNegatives::Keep)
+    }
+
+    /// `step` where `same_source` [N, K] (bool) marks the queued keys that come from the
+    /// query's own source image, handled as `handling` says. With K = 0 the negatives of
+    /// each query are the batch's other keys and `same_source` is not used.
+    pub fn step_with(&self, im_q: &Tensor, im_k: &Tensor, shuffle: Option<&Tensor>, same_source: Option<&Tensor>, handling: FalseNegatives) -> StepOutput {
         let q = self.query.forward_t(im_q, true);
         let q = &q / q.norm_scalaropt_dim(2.0, [1i64].as_slice(), true).clamp_min(1e-12);
         let keys = tch::no_grad(|| {
@@ -96,20 +125,77 @@ impl Moco {
             let k = &k / k.norm_scalaropt_dim(2.0, [1i64].as_slice(), true).clamp_min(1e-12);
             k.index_select(0, &undo)
         });
+        let n = q.size()[0];
+        if self.cfg.queue == 0 {
+            let logits = q.matmul(&keys.transpose(0, 1)) / self.cfg.temperature;
+            let loss = logits.cross_entropy_for_logits(&Tensor::arange(n, (Kind::Int64, q.device())));
+            return StepOutput { loss, logits, keys };
+        }
         let positive = (&q * &keys).sum_dim_intlist([1i64].as_slice(), true, Kind::Float);
         let negative = q.matmul(&self.queue);
         let logits = Tensor::cat(&[positive, negative], 1) / self.cfg.temperature;
-        let labels = Tensor::zeros([logits.size()[0]], (Kind::Int64, logits.device()));
-        let loss = logits.cross_entropy_for_logits(&labels);
+        let labels = Tensor::zeros([n], (Kind::Int64, logits.device()));
+        let loss = match (same_source, handling) {
+            (Some(same), FalseNegatives::Cancel) => {
+                let mask = Tensor::cat(&[Tensor::zeros([n, 1], (Kind::Bool, same.device())), same.shallow_clone()], 1);
+                logits.masked_fill(&mask, f64::NEG_INFINITY).cross_entropy_for_logits(&labels)
+            }
+            (Some(same), FalseNegatives::Attract) => {
+                let positives = Tensor::cat(&[Tensor::ones([n, 1], (Kind::Bool, same.device())), same.shallow_clone()], 1);
+                let kept = logits.masked_fill(&positives.logical_not(), f64::NEG_INFINITY);
+                (logits.logsumexp([1i64].as_slice(), false) - kept.logsumexp([1i64].as_slice(), false)).mean(Kind::Float)
+            }
+            _ => logits.cross_entropy_for_logits(&labels),
+        };
         StepOutput { loss, logits, keys }
     }
 
     /// Replaces the oldest keys of the queue by `keys` ([N, dim]); K must be a multiple of N.
     pub fn enqueue(&mut self, keys: &Tensor) -> Result<()> {
+        let none = Tensor::full([keys.size()[0]], -1, (Kind::Int64, keys.device()));
+        self.enqueue_with(keys, &none, &none, -1)
+    }
+
+    /// `enqueue`, recording each key's source image, view key and the step. With K = 0
+    /// nothing is kept.
+    pub fn enqueue_with(&mut self, keys: &Tensor, ids: &Tensor, views: &Tensor, step: i64) -> Result<()> {
+        if self.cfg.queue == 0 {
+            return Ok(());
+        }
         let n = keys.size()[0];
         ensure!(self.cfg.queue % n == 0, "the queue ({}) is not a multiple of the batch ({n}): keys would wrap", self.cfg.queue);
-        tch::no_grad(|| self.queue.narrow(1, self.queue_ptr, n).copy_(&keys.transpose(0, 1)));
+        tch::no_grad(|| {
+            self.queue.narrow(1, self.queue_ptr, n).copy_(&keys.transpose(0, 1));
+            self.queue_ids.narrow(0, self.queue_ptr, n).copy_(ids);
+            self.queue_views.narrow(0, self.queue_ptr, n).copy_(views);
+            let _ = self.queue_steps.narrow(0, self.queue_ptr, n).fill_(step);
+        });
         self.queue_ptr = (self.queue_ptr + n) % self.cfg.queue;
+        Ok(())
+    }
+
+    /// The queue and its bookkeeping, for a checkpoint.
+    pub fn queue_state(&self) -> Vec<(String, Tensor)> {
+        vec![
+            ("queue".into(), self.queue.shallow_clone()),
+            ("queue_ids".into(), self.queue_ids.shallow_clone()),
+            ("queue_views".into(), self.queue_views.shallow_clone()),
+            ("queue_steps".into(), self.queue_steps.shallow_clone()),
+            ("queue_ptr".into(), Tensor::from_slice(&[self.queue_ptr])),
+        ]
+    }
+
+    /// Restores what `queue_state` wrote.
+    pub fn load_queue_state(&mut self, tensors: &[(String, Tensor)]) -> Result<()> {
+        let find = |k: &str| tensors.iter().find(|(n, _)| n == k).map(|(_, t)| t.shallow_clone()).ok_or_else(|| anyhow::anyhow!("the checkpoint has no `{k}`"));
+        let device = self.queue.device();
+        let queue = find("queue")?;
+        ensure!(queue.size() == self.queue.size(), "the checkpoint's queue has shape {:?}, this run's {:?}", queue.size(), self.queue.size());
+        self.queue = queue.to_device(device).copy();
+        self.queue_ids = find("queue_ids")?.to_device(device).copy();
+        self.queue_views = find("queue_views")?.to_device(device).copy();
+        self.queue_steps = find("queue_steps")?.to_device(device).copy();
+        self.queue_ptr = find("queue_ptr")?.int64_value(&[0]);
         Ok(())
     }
 }

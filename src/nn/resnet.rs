@@ -38,11 +38,14 @@ pub struct ResNetConfig {
     /// MoCo v2's head: `fc` becomes Linear(d, d) → ReLU → Linear(d, num_classes), keyed
     /// `fc.0` and `fc.2` as the official code's `nn.Sequential` is.
     pub mlp_head: bool,
+    /// Channels of the stem and the first stage (64 in every torchvision ResNet); the
+    /// stages double it. Narrower encoders (16) keep the CPU demo short.
+    pub width: i64,
 }
 
 impl ResNetConfig {
     pub fn resnet18() -> Self {
-        Self { block: Block::Basic, layers: [2, 2, 2, 2], cifar_stem: false, num_classes: Some(1000), bn_splits: 1, mlp_head: false }
+        Self { block: Block::Basic, layers: [2, 2, 2, 2], cifar_stem: false, num_classes: Some(1000), bn_splits: 1, mlp_head: false, width: 64 }
     }
 
     pub fn resnet34() -> Self {
@@ -70,7 +73,7 @@ impl ResNetConfig {
 
     /// Width of the pooled features (512 for basic blocks, 2048 for bottlenecks).
     pub fn feature_dim(&self) -> i64 {
-        512 * self.block.expansion()
+        8 * self.width * self.block.expansion()
     }
 }
 
@@ -170,10 +173,11 @@ pub struct ResNet {
 
 impl ResNet {
     pub fn new(vs: &nn::Path, cfg: &ResNetConfig) -> Self {
-        let conv1 = if cfg.cifar_stem { conv(vs / "conv1", 3, 64, 3, 1) } else { conv(vs / "conv1", 3, 64, 7, 2) };
-        let mut c_in = 64;
+        let w = cfg.width;
+        let conv1 = if cfg.cifar_stem { conv(vs / "conv1", 3, w, 3, 1) } else { conv(vs / "conv1", 3, w, 7, 2) };
+        let mut c_in = w;
         let mut stages = Vec::new();
-        for (i, (&blocks, planes)) in cfg.layers.iter().zip([64, 128, 256, 512]).enumerate() {
+        for (i, (&blocks, planes)) in cfg.layers.iter().zip([w, 2 * w, 4 * w, 8 * w]).enumerate() {
             let stage = vs / format!("layer{}", i + 1);
             let stride = if i == 0 { 1 } else { 2 };
             let mut residuals = Vec::new();
@@ -188,7 +192,7 @@ impl ResNet {
             (Some(n), false) => (Some(nn::linear(vs / "fc", c_in, n, Default::default())), None),
             (None, _) => (None, None),
         };
-        Self { conv1, bn1: bn(vs / "bn1", 64, cfg.bn_splits), stages, fc, fc_hidden, cifar_stem: cfg.cifar_stem }
+        Self { conv1, bn1: bn(vs / "bn1", w, cfg.bn_splits), stages, fc, fc_hidden, cifar_stem: cfg.cifar_stem }
     }
 
     /// Pooled features, [batch, feature_dim].

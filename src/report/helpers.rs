@@ -230,8 +230,10 @@ fn exp_id(exp: &Value) -> &str {
 
 /// `{{plot exp "metric" ["metric" ...] title="message" x="message" [x_scale=0.01]}}`: a line chart of
 /// metrics, saved as `plots/<exp>-<first metric>.svg`; each line is named by the
-/// catalog's `series-<metric>` when it has one. A metric the run did not record is
-/// skipped; none at all is an error.
+/// catalog's `series-<metric>` when it has one. A name with one `*` stands for every
+/// recorded metric it matches (`momentum/*/knn`: one line per momentum; `series_terms=true`
+/// names each by the vocabulary's term for the matched part). A metric the run
+/// did not record is skipped; none at all is an error.
 struct PlotHelper {
     catalog: Arc<Catalog>,
     plots: PlotSink,
@@ -246,14 +248,44 @@ impl HelperDef for PlotHelper {
         // Metrics are recorded at whole steps; a sweep over λ ∈ [0, 1] records 100·λ and
         // plots it back with `x_scale=0.01`.
         let x_scale = h.hash_get("x_scale").and_then(|v| v.value().as_f64()).unwrap_or(1.0);
-        let series: Vec<Series> = names
-            .iter()
-            .filter_map(|name| {
-                let points = exp.get("metrics")?.get(*name)?.as_array()?;
-                let points = points.iter().filter_map(|p| Some((p.get(0)?.as_f64()? * x_scale, p.get(1)?.as_f64()?))).collect();
-                Some(Series { name: self.catalog.message_or(&format!("series-{}", slug(name)), name), points })
-            })
-            .collect();
+        let metrics = exp.get("metrics").and_then(Value::as_object);
+        let to_points = |v: &Value| -> Option<Vec<(f64, f64)>> { Some(v.as_array()?.iter().filter_map(|p| Some((p.get(0)?.as_f64()? * x_scale, p.get(1)?.as_f64()?))).collect()) };
+        let mut series: Vec<Series> = Vec::new();
+        for name in &names {
+            match name.split_once('*') {
+                // A pattern: one line per recorded metric it matches, named by the part the
+                // `*` stands for (numbers in numeric order), through `series-<pattern>`
+                // with `$value` when the catalog has it.
+                Some((pre, post)) => {
+                    let mut found: Vec<(&str, &Value)> = metrics.into_iter().flatten().filter_map(|(k, v)| k.strip_prefix(pre)?.strip_suffix(post).filter(|m| !m.is_empty()).map(|m| (m, v))).collect();
+                    found.sort_by(|a, b| match (a.0.parse::<f64>(), b.0.parse::<f64>()) {
+                        (Ok(x), Ok(y)) => x.total_cmp(&y),
+                        _ => a.0.cmp(b.0),
+                    });
+                    let id = format!("series-{}", slug(name));
+                    let as_terms = h.hash_get("series_terms").and_then(|v| v.value().as_bool()).unwrap_or(false);
+                    for (value, points) in found {
+                        let label = if as_terms {
+                            self.catalog.term(value)
+                        } else if self.catalog.has(&id) {
+                            let mut args = FluentArgs::new();
+                            args.set("value", value.to_string());
+                            self.catalog.message(&id, Some(&args)).unwrap_or_else(|_| value.to_string())
+                        } else {
+                            value.to_string()
+                        };
+                        if let Some(points) = to_points(points) {
+                            series.push(Series { name: label, points });
+                        }
+                    }
+                }
+                None => {
+                    if let Some(points) = metrics.and_then(|m| m.get(*name)).and_then(to_points) {
+                        series.push(Series { name: self.catalog.message_or(&format!("series-{}", slug(name)), name), points });
+                    }
+                }
+            }
+        }
         if series.is_empty() {
             return Err(other(format!("experiment `{}` recorded none of the metrics {}", exp_id(exp), names.join(", "))));
         }

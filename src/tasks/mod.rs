@@ -2,6 +2,7 @@
 //! is listed once, in `registry::TASKS`.
 pub mod context;
 pub mod q1;
+pub mod q2;
 pub mod q3;
 pub mod q5;
 pub mod registry;

@@ -3,7 +3,7 @@
 //! cross-field checks and its run) and one line in `TASKS`, the way ripgrep lists each
 //! flag once. The suite loader, the runner, `check`, the report's coverage table and
 //! the dashboard all read this list; nothing else enumerates kinds.
-use super::{q1, q3, q5, smoke, TaskContext};
+use super::{q1, q2, q3, q5, smoke, TaskContext};
 use crate::spec::kind::{KindDef, Params, ParamsError};
 use crate::spec::validate::{Validate, Violations};
 use crate::spec::{SpecErrors, Suite, SuiteRef};
@@ -129,7 +129,7 @@ pub struct NotImplemented(pub &'static str);
 pub static TASKS: &[&dyn DynTask] = &[
     &smoke::Smoke,
     &q1::compose::PemCompose,
-    &Pending { kind: "moco", question: 2, summary: "MoCo pre-training: momentum and queue-size studies", answers: &["q2a", "q2b", "q2c"] },
+    &q2::moco::MocoTask,
     &q3::pretrain::ClipPretrain,
     &q3::zero_shot::ClipZeroShot,
     &q3::template_study::ClipTemplates,

@@ -18,6 +18,9 @@ pub struct EpochRecord {
     pub eval_accuracy: f64,
     /// Seconds of training so far (resumed runs add up their parts).
     pub seconds: f64,
+    /// Further per-epoch measurements of loops that have them (MoCo's false negatives).
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub extra: std::collections::BTreeMap<String, f64>,
 }
 
 /// Where the loop stands.
@@ -36,6 +39,10 @@ pub struct LoopState {
     pub seconds: f64,
     pub images: u64,
     pub skipped: Vec<(String, String)>,
+    /// What a loop other than the classifier's keeps besides (MoCo: the epoch's running
+    /// sums and the key-consistency curve).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra: Option<serde_json::Value>,
 }
 
 const TENSORS: &str = "trainable.safetensors";

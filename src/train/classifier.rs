@@ -70,12 +70,12 @@ pub type Forward<'a> = &'a dyn Fn(&Tensor, bool) -> Tensor;
 const SCALE_START: f64 = 65536.0;
 const SCALE_GROWTH_INTERVAL: u64 = 2000;
 
-fn mix(a: u64, b: u64) -> u64 {
+pub(crate) fn mix(a: u64, b: u64) -> u64 {
     SplitMix64::new(a ^ b.wrapping_mul(0x9E37_79B9_7F4A_7C15)).next_u64()
 }
 
 /// The epoch's order of the training items.
-fn epoch_order(n: usize, seed: u64, epoch: u32) -> Vec<usize> {
+pub(crate) fn epoch_order(n: usize, seed: u64, epoch: u32) -> Vec<usize> {
     let mut rng = SplitMix64::new(mix(seed, u64::from(epoch) + 1));
     let mut order: Vec<usize> = (0..n).collect();
     for i in (1..n).rev() {
@@ -194,6 +194,7 @@ pub fn train(forward: Forward, params: Vec<(String, Tensor)>, train: Split, eval
             eval_loss,
             eval_accuracy,
             seconds: state.seconds,
+            extra: Default::default(),
         };
         obs.metric("eval/accuracy", u64::from(epoch + 1), eval_accuracy);
         obs.metric("eval/loss", u64::from(epoch + 1), eval_loss);

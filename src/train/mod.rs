@@ -4,8 +4,10 @@
 pub mod checkpoint;
 pub mod classifier;
 pub mod memory;
+pub mod moco;
 pub mod optim;
 pub mod schedule;
+pub mod sgd;
 
 /// What a training loop reports to and asks of whoever runs it.
 pub trait Observer {
