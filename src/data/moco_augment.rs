@@ -136,7 +136,7 @@ fn column(values: impl Iterator<Item = f64>, device: Device) -> Tensor {
 
 /// Each crop resized to `size` (bilinear, pixel centres as `interpolate` with
 /// align_corners=False places them), mirrored where asked.
-fn crop_and_flip(x: &Tensor, views: &[View], size: i64) -> Tensor {
+pub fn crop_and_flip(x: &Tensor, views: &[View], size: i64) -> Tensor {
     let (n, _, h, w) = x.size4().expect("images [N, 3, H, W]");
     let mut theta = Vec::with_capacity(views.len() * 6);
     for v in views {
@@ -251,7 +251,7 @@ fn hsv_to_rgb(h: &Tensor, s: &Tensor, v: &Tensor) -> Tensor {
 
 /// torchvision `GaussianBlur` with each view's σ (kernel ≈ 10% of the side, odd), reflect
 /// padding; views without blur keep their pixels.
-fn blur(x: &Tensor, views: &[View]) -> Tensor {
+pub fn blur(x: &Tensor, views: &[View]) -> Tensor {
     let (n, c, h, w) = x.size4().expect("images [N, 3, H, W]");
     let k = ((h as f64 * 0.1).round() as i64 / 2 * 2 + 1).max(3);
     let half = (k - 1) as f64 / 2.0;

@@ -13,14 +13,23 @@ pub struct EpochRecord {
     pub epoch: u32,
     /// Optimizer steps so far.
     pub step: u64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub train_loss: f64,
+    /// NaN where the epoch was not evaluated (written as null: JSON has no NaN).
+    #[serde(deserialize_with = "nan_if_null")]
     pub eval_loss: f64,
+    #[serde(deserialize_with = "nan_if_null")]
     pub eval_accuracy: f64,
     /// Seconds of training so far (resumed runs add up their parts).
     pub seconds: f64,
     /// Further per-epoch measurements of loops that have them (MoCo's false negatives).
     #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
     pub extra: std::collections::BTreeMap<String, f64>,
+}
+
+/// serde_json writes a NaN as null; read it back as NaN.
+fn nan_if_null<'de, D: serde::Deserializer<'de>>(d: D) -> Result<f64, D::Error> {
+    Ok(Option::<f64>::deserialize(d)?.unwrap_or(f64::NAN))
 }
 
 /// Where the loop stands.
