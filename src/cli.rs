@@ -245,6 +245,35 @@ pub enum BenchCommand {
     /// DataLoader), on the same random-weight model and generated baseline JPEGs, in rounds
     /// that measure both sides back to back.
     Clip(ClipBenchArgs),
+    /// Q2: MoCo v2 training images/s against the official CIFAR-10 demo's PyTorch loop
+    /// (same ResNet-18, batch, queue and augmentations), rounds measured back to back.
+    Moco(MocoBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MocoBenchArgs {
+    /// Images per step.
+    #[arg(long, default_value_t = 64)]
+    pub batch: usize,
+    /// Channels of ResNet-18's first stage (64 is the real model).
+    #[arg(long, default_value_t = 64)]
+    pub width: usize,
+    /// BatchNorm groups (the demo's 8).
+    #[arg(long, default_value_t = 8)]
+    pub splits: usize,
+    /// Queue size K.
+    #[arg(long, default_value_t = 4096)]
+    pub queue: usize,
+    /// Timed steps per round on each side.
+    #[arg(long, default_value_t = 3)]
+    pub steps: usize,
+    #[arg(long, default_value_t = 3)]
+    pub rounds: usize,
+    /// DataLoader workers of the PyTorch side (0: augment in the training process, as ours).
+    #[arg(long, default_value_t = 0)]
+    pub workers: usize,
+    #[command(flatten)]
+    pub python: PythonArg,
 }
 
 #[derive(Debug, Args)]

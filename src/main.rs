@@ -40,6 +40,7 @@ fn dispatch(cli: Cli, paths: &Paths) -> anyhow::Result<ExitCode> {
         Some(Command::Bench { what: BenchCommand::Adapt(args) }) => commands::bench_adapt::adapt(&args),
         Some(Command::Bench { what: BenchCommand::Vit(args) }) => commands::bench_vit::vit(&args),
         Some(Command::Bench { what: BenchCommand::Clip(args) }) => commands::bench_clip::clip(&args),
+        Some(Command::Bench { what: BenchCommand::Moco(args) }) => commands::bench_moco::moco(&args),
         Some(Command::Clip { command: ClipCommand::Classify(args) }) => commands::clip::classify(&args, paths),
         Some(Command::Pem { command }) => commands::pem::run(&command),
     }

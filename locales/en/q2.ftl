@@ -20,6 +20,12 @@ q2-momentum-result = { $zero_vs_best ->
         [level] and its loss ends level with the best run's ({ NUM($zero_loss, digits: 3) } against { NUM($best_loss, digits: 3) }).
         [behind] and its loss ends lower than the best run's ({ NUM($zero_loss, digits: 3) } against { NUM($best_loss, digits: 3) }): a lower contrastive loss does not mean better features here, since with m = 0 the keys can be told apart by the encoder that made them.
        *[other] (the run without momentum was not part of the study).
+    } { $zero_stuck ->
+        [true] With m = 0 the loss never got below { NUM($uniform_loss, digits: 3) } = log(1 + K), the loss of a uniform guess among the positive and the K negatives: the encoder did not learn to find its positive at all. Its keys then agree trivially with their recomputed selves, so that run's consistency curve says nothing.
+       *[other] {""}
+    } { $stuck_count ->
+        [0] {""}
+       *[other] Runs whose loss stayed within 1% of that uniform guess: m ∈ { "{" }{ $stuck_values }{ "}" }.
     } { $zero_consistency_vs_largest ->
         [behind] The consistency curves show why: with m = 0 the oldest queued keys keep a cosine of only { NUM($zero_oldest_cos, digits: 3) } with their recomputed selves, against { NUM($largest_oldest_cos, digits: 3) } at m = { $largest_m }; with a fast key encoder the queue holds keys of many different encoders.
         [level] The consistency of the oldest queued keys is about the same with m = 0 ({ NUM($zero_oldest_cos, digits: 3) }) as at m = { $largest_m } ({ NUM($largest_oldest_cos, digits: 3) }) on this run: the encoders barely moved during the queue's lifetime.

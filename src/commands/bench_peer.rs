@@ -38,10 +38,12 @@ impl PythonPeer {
     }
 
     /// Asks for one measurement and returns its number.
-    pub fn measure(&mut self, name: &str) -> Result<f64> {
-        writeln!(self.stdin, "{name}").and_then(|_| self.stdin.flush()).map_err(|e| self.failure(&e.to_string()))?;
+    /// A request may carry arguments after its name (`train 5`); the reply is keyed by the name.
+    pub fn measure(&mut self, request: &str) -> Result<f64> {
+        writeln!(self.stdin, "{request}").and_then(|_| self.stdin.flush()).map_err(|e| self.failure(&e.to_string()))?;
         let reply = self.read_reply()?;
-        reply[name].as_f64().with_context(|| format!("the Python benchmark answered {reply} to {name}"))
+        let name = request.split_whitespace().next().unwrap_or(request);
+        reply[name].as_f64().with_context(|| format!("the Python benchmark answered {reply} to {request}"))
     }
 
     /// The next JSON line; libraries may print other lines first.

@@ -45,6 +45,8 @@ pub struct Moco {
     pub queue_ids: Tensor,
     pub queue_views: Tensor,
     pub queue_steps: Tensor,
+    /// (key, query) tensors of every trainable parameter, paired by name once.
+    pairs: Vec<(Tensor, Tensor)>,
 }
 
 /// What a step does with negatives that are copies of the query's own source image
@@ -86,17 +88,19 @@ impl Moco {
         let queue = Tensor::randn([dim, cfg.queue], (Kind::Float, device));
         let queue = &queue / queue.norm_scalaropt_dim(2.0, [0i64].as_slice(), true);
         let none = Tensor::full([cfg.queue], -1, (Kind::Int64, device));
-        Ok(Moco { cfg, query_vs, query, key_vs, key, queue, queue_ptr: 0, queue_ids: none.copy(), queue_views: none.copy(), queue_steps: none })
+        let keys = key_vs.variables();
+        let mut pairs: Vec<(String, Tensor, Tensor)> = query_vs.variables().into_iter().filter(|(_, q)| q.requires_grad()).map(|(name, q)| (name.clone(), keys[&name].shallow_clone(), q)).collect();
+        pairs.sort_by(|a, b| a.0.cmp(&b.0));
+        let pairs = pairs.into_iter().map(|(_, k, q)| (k, q)).collect();
+        Ok(Moco { cfg, query_vs, query, key_vs, key, queue, queue_ptr: 0, queue_ids: none.copy(), queue_views: none.copy(), queue_steps: none, pairs })
     }
 
     /// θk ← m·θk + (1 − m)·θq over the trainable parameters, by name.
     pub fn momentum_update(&self) {
         let m = self.cfg.momentum;
-        let keys = self.key_vs.variables();
         tch::no_grad(|| {
-            for (name, q) in self.query_vs.variables().into_iter().filter(|(_, q)| q.requires_grad()) {
-                let k = &keys[&name];
-                k.shallow_clone().copy_(&(k * m + q * (1.0 - m)));
+            for (k, q) in &self.pairs {
+                let _ = k.shallow_clone().g_mul_scalar_(m).g_add_(&(q * (1.0 - m)));
             }
         });
     }

@@ -149,14 +149,16 @@ impl Residual {
         for (i, (c, b)) in self.convs.iter().enumerate() {
             y = b.forward_t(&c.forward(&y), train);
             if i != last {
-                y = y.relu();
+                // In place, as torchvision's ReLU(inplace=True): BatchNorm's backward needs
+                // its input, not its output.
+                y = y.relu_();
             }
         }
         let shortcut = match &self.downsample {
             Some((c, b)) => b.forward_t(&c.forward(x), train),
             None => x.shallow_clone(),
         };
-        (y + shortcut).relu()
+        (y + shortcut).relu_()
     }
 }
 
@@ -197,7 +199,7 @@ impl ResNet {
 
     /// Pooled features, [batch, feature_dim].
     pub fn features_t(&self, x: &Tensor, train: bool) -> Tensor {
-        let mut y = self.bn1.forward_t(&self.conv1.forward(x), train).relu();
+        let mut y = self.bn1.forward_t(&self.conv1.forward(x), train).relu_();
         if !self.cifar_stem {
             y = y.max_pool2d([3, 3], [2, 2], [1, 1], [1, 1], false);
         }

@@ -174,6 +174,42 @@ pub fn key_consistency(moco: &Moco, data: &TrainSet, seed: u64, steps_done: u64)
     out
 }
 
+/// One optimizer step on the images `idx` of `data` (its position: `epoch`, `step`):
+/// both views, the shuffled key batch, the loss, SGD at `lr`, and the keys enqueued.
+/// Returns the loss and the queued copies of each query's own source image (mean).
+#[allow(clippy::too_many_arguments)]
+pub fn train_step(moco: &mut Moco, opt: &mut Sgd, data: &TrainSet, sources: &Tensor, idx: &[i64], epoch: u32, step: u64, lr: f64, cfg: &MocoTrainConfig) -> Result<(f64, f64)> {
+    let device = moco.queue.device();
+    let b = idx.len() as i64;
+    let index = Tensor::from_slice(idx).to_device(device);
+    let images = data.images.index_select(0, &index);
+    let keys_q: Vec<u64> = idx.iter().map(|&i| view_key(cfg.seed, epoch, i, 0)).collect();
+    let keys_k: Vec<u64> = idx.iter().map(|&i| view_key(cfg.seed, epoch, i, 1)).collect();
+    let im_q = data.augment.views(&images, &keys_q);
+    let im_k = data.augment.views(&images, &keys_k);
+    let perm = Tensor::from_slice(&shuffle_for(b, cfg.seed, step)).to_device(device);
+    let same = (moco.cfg.queue > 0).then(|| {
+        let queued = sources.index_select(0, &moco.queue_ids.clamp_min(0)).where_self(&moco.queue_ids.ge(0), &Tensor::full_like(&moco.queue_ids, -2));
+        sources.index_select(0, &index).unsqueeze(1).eq_tensor(&queued.unsqueeze(0))
+    });
+    let out = moco.step_with(&im_q, &im_k, Some(&perm), same.as_ref(), cfg.false_negatives);
+    opt.zero_grad();
+    out.loss.backward();
+    opt.step(lr);
+    let views: Vec<i64> = keys_k.iter().map(|&k| k as i64).collect();
+    moco.enqueue_with(&out.keys, &index, &Tensor::from_slice(&views).to_device(device), step as i64)?;
+    let loss = out.loss.double_value(&[]);
+    ensure!(loss.is_finite(), "the loss is {loss} at step {step}; lower `lr`");
+    Ok((loss, same.map_or(0.0, |s| s.sum(Kind::Float).double_value(&[]) / b as f64)))
+}
+
+/// The optimizer of a MoCo run: SGD over the query encoder's trainable tensors, by name.
+pub fn optimizer(moco: &Moco, cfg: &MocoTrainConfig) -> Sgd {
+    let mut v: Vec<(String, Tensor)> = moco.query_vs.variables().into_iter().filter(|(_, t)| t.requires_grad()).collect();
+    v.sort_by(|a, b| a.0.cmp(&b.0));
+    Sgd::new(v, cfg.sgd_momentum, cfg.weight_decay)
+}
+
 /// Trains `moco` on `data`; checkpoints in `dir` (one found there is resumed).
 pub fn train(moco: &mut Moco, data: &TrainSet, monitor: Option<&KnnSet>, cfg: &MocoTrainConfig, dir: &Path, obs: &dyn Observer) -> Result<MocoOutcome> {
     let n = data.images.size()[0];
@@ -186,12 +222,7 @@ pub fn train(moco: &mut Moco, data: &TrainSet, monitor: Option<&KnnSet>, cfg: &M
     let mid_epoch = (cfg.total_steps / 2).div_ceil(per_epoch).max(1) as u32;
     let device = moco.queue.device();
     let sources = Tensor::from_slice(data.sources).to_device(device);
-    let trainable: Vec<(String, Tensor)> = {
-        let mut v: Vec<(String, Tensor)> = moco.query_vs.variables().into_iter().filter(|(_, t)| t.requires_grad()).collect();
-        v.sort_by(|a, b| a.0.cmp(&b.0));
-        v
-    };
-    let mut opt = Sgd::new(trainable, cfg.sgd_momentum, cfg.weight_decay);
+    let mut opt = optimizer(moco, cfg);
     let mut state = LoopState::default();
     let mut resumed_from = None;
     let mut consistency = Vec::new();
@@ -227,28 +258,9 @@ pub fn train(moco: &mut Moco, data: &TrainSet, monitor: Option<&KnnSet>, cfg: &M
             let started = Instant::now();
             let from = (state.micro_done * b as u64) as usize;
             let idx: Vec<i64> = order[from..from + b as usize].iter().map(|&i| i as i64).collect();
-            let index = Tensor::from_slice(&idx).to_device(device);
-            let images = data.images.index_select(0, &index);
-            let keys_q: Vec<u64> = idx.iter().map(|&i| view_key(cfg.seed, epoch, i, 0)).collect();
-            let keys_k: Vec<u64> = idx.iter().map(|&i| view_key(cfg.seed, epoch, i, 1)).collect();
-            let im_q = data.augment.views(&images, &keys_q);
-            let im_k = data.augment.views(&images, &keys_k);
             let step = state.optimizer_steps;
-            let perm = Tensor::from_slice(&shuffle_for(b, cfg.seed, step)).to_device(device);
-            let same = (moco.cfg.queue > 0).then(|| {
-                let queued = sources.index_select(0, &moco.queue_ids.clamp_min(0)).where_self(&moco.queue_ids.ge(0), &Tensor::full_like(&moco.queue_ids, -2));
-                sources.index_select(0, &index).unsqueeze(1).eq_tensor(&queued.unsqueeze(0))
-            });
-            let out = moco.step_with(&im_q, &im_k, Some(&perm), same.as_ref(), cfg.false_negatives);
-            opt.zero_grad();
-            out.loss.backward();
             let lr = cosine_lr(cfg.lr, step, cfg.total_steps);
-            opt.step(lr);
-            let views: Vec<i64> = keys_k.iter().map(|&k| k as i64).collect();
-            moco.enqueue_with(&out.keys, &index, &Tensor::from_slice(&views).to_device(device), step as i64)?;
-            let loss = out.loss.double_value(&[]);
-            ensure!(loss.is_finite(), "the loss is {loss} at step {step}; lower `lr`");
-            let same_per_query = same.map_or(0.0, |s| s.sum(Kind::Float).double_value(&[]) / b as f64);
+            let (loss, same_per_query) = train_step(moco, &mut opt, data, &sources, &idx, epoch, step, lr, cfg)?;
             loss_sum.0 += loss;
             loss_sum.1 += same_per_query;
             loss_sum.2 += 1.0;

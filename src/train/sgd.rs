@@ -30,10 +30,18 @@ impl Sgd {
                 if !g.defined() {
                     continue;
                 }
-                let g = if self.weight_decay != 0.0 { g + p * self.weight_decay } else { g.copy() };
+                // In place where torch is: the gradient takes the decay (it is zeroed
+                // before the next step anyway), the buffer the momentum.
+                let mut g = g;
+                if self.weight_decay != 0.0 {
+                    let _ = g.g_add_(&(p * self.weight_decay));
+                }
                 let b = match buf.take() {
-                    Some(b) => b * self.momentum + g,
-                    None => g,
+                    Some(mut b) => {
+                        let _ = b.g_mul_scalar_(self.momentum).g_add_(&g);
+                        b
+                    }
+                    None => g.copy(),
                 };
                 let _ = p.shallow_clone().g_sub_(&(&b * lr));
                 *buf = Some(b);

@@ -54,8 +54,11 @@ struct MomentumFindings {
     largest_vs_best: Option<Outcome>,
     /// Final loss of m = 0 against the best run's (Ahead: higher).
     zero_loss_vs_best: Option<Outcome>,
-    /// Oldest queued keys' consistency at m = 0 against the largest m (cosines, ±0.05).
+    /// Oldest queued keys' consistency at m = 0 against the largest m (cosines, ±0.05);
+    /// None when m = 0 is stuck (collapsed keys agree with anything trivially).
     zero_consistency_vs_largest: Option<Outcome>,
+    /// m = 0 never got below the loss of a uniform guess.
+    zero_stuck: Option<bool>,
 }
 
 #[derive(Debug, Serialize)]
@@ -247,6 +250,12 @@ fn momentum_findings(results: &[(f64, RunResult)], p: &MocoParams, ctx: &TaskCon
         ctx.value("momentum_best_knn", score(r));
         ctx.value("momentum_best_loss", r.final_loss);
     }
+    let stuck: Vec<String> = results.iter().filter(|(_, r)| r.stuck()).map(|(m, _)| fmt_m(*m)).collect();
+    ctx.value("momentum_stuck_count", stuck.len() as i64);
+    ctx.value("momentum_stuck_values", stuck);
+    if let Some((_, r)) = results.first() {
+        ctx.value("momentum_uniform_loss", r.uniform_loss);
+    }
     if let Some((_, r)) = zero {
         ctx.value("momentum_zero_loss", r.final_loss);
         if let Some(a) = r.knn {
@@ -284,10 +293,11 @@ fn momentum_findings(results: &[(f64, RunResult)], p: &MocoParams, ctx: &TaskCon
             (Some((_, z)), Some((_, b))) => Some(Outcome::compare(z.final_loss, b.final_loss, LOSS_TOLERANCE * b.final_loss.abs())),
             _ => None,
         },
-        zero_consistency_vs_largest: match (zero.and_then(|(_, r)| r.oldest_consistency()), largest.and_then(|(_, r)| r.oldest_consistency())) {
+        zero_consistency_vs_largest: match (zero.filter(|(_, r)| !r.stuck()).and_then(|(_, r)| r.oldest_consistency()), largest.and_then(|(_, r)| r.oldest_consistency())) {
             (Some(z), Some(l)) => Some(Outcome::compare(z, l, COSINE_TOLERANCE)),
             _ => None,
         },
+        zero_stuck: zero.map(|(_, r)| r.stuck()),
     }
 }
 

@@ -44,6 +44,9 @@ pub struct RunResult {
     /// Queued copies of the query's own image, mean per query over the run.
     pub same_source: f64,
     pub training_images: usize,
+    /// The loss of a uniform guess over the candidates: log(1 + K), or log(batch) with
+    /// in-batch negatives.
+    pub uniform_loss: f64,
 }
 
 impl RunResult {
@@ -52,6 +55,12 @@ impl RunResult {
         let n = self.consistency.len();
         let tail = &self.consistency[n - (n / 10).max(1).min(n)..];
         (!tail.is_empty()).then(|| tail.iter().map(|c| c.1).sum::<f64>() / tail.len() as f64)
+    }
+
+    /// The loss never got 1% below a uniform guess: the run learnt nothing to tell its
+    /// positive from its negatives (MoCo's "does not converge").
+    pub fn stuck(&self) -> bool {
+        self.final_loss >= 0.99 * self.uniform_loss
     }
 
     pub fn mean_consistency(&self) -> Option<f64> {
@@ -179,6 +188,7 @@ pub fn run(spec: &RunSpec, p: &MocoParams, images: &Tensor, sources: &[i64], eva
         consistency: out.consistency,
         same_source,
         training_images: sources.len(),
+        uniform_loss: if spec.queue > 0 { ((1 + spec.queue) as f64).ln() } else { (p.batch_size as f64).ln() },
     };
     publish(&result, ctx);
     crate::fsx::write_atomic(&result_file, &serde_json::to_vec_pretty(&result)?).with_context(|| format!("saving {}", result_file.display()))?;
