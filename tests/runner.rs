@@ -87,14 +87,14 @@ fn unchanged_experiment_is_reused_and_force_recomputes() {
 
 #[test]
 fn a_failure_does_not_stop_the_others_and_dependents_are_skipped() {
-    let yaml = format!("{}  - id: pending\n    part: q2\n    task: moco\n  - id: after\n    part: q5\n    task: vit_lora\n    needs: [pending]\n", tiny_yaml(1, 4));
+    let yaml = format!("{}  - id: pending\n    part: q4\n    task: prompt_tuning\n  - id: after\n    part: q5\n    task: vit_lora\n    needs: [pending]\n", tiny_yaml(1, 4));
     let suite = parse_suite(&yaml, "t.yaml").unwrap();
     let home = tempfile::tempdir().unwrap();
     let (events, outcome) = run_all(suite, RunOptions::default(), home.path());
     assert_eq!(outcome.status, RunStatus::Failed);
     assert_eq!(outcome.not_finished, ["pending", "after"]);
     let failure = events.iter().find_map(|e| match e { Event::Failed { error, .. } => Some(error.clone()), _ => None }).unwrap();
-    assert!(failure.contains("`moco` is not implemented"), "{failure}");
+    assert!(failure.contains("`prompt_tuning` is not implemented"), "{failure}");
     assert!(kinds(&events).contains(&"finished smoke reused=false".to_string()));
     assert!(events.iter().any(|e| matches!(e, Event::Skipped { exp, reason } if exp == "after" && reason.contains("pending"))));
 }

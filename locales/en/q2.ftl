@@ -4,12 +4,15 @@
 q2-setup = **Setup.** Every run below pre-trains a { $encoder } encoder ({ $standard_width ->
         [true] torchvision's layout
        *[false] torchvision's layout narrowed to { $width } channels in its first stage so the run fits the machine
-    }, { $encoder_params } parameters with the head) by MoCo v2 on { $train_images } unlabelled images of { $dataset } at { $image_size } × { $image_size } pixels: the CIFAR stem, BatchNorm split into { $bn_splits } groups to emulate shuffled BN on one device (as the official CIFAR-10 demo does), a 2-layer MLP head to { $dim } dimensions, temperature τ = { NUM($temperature) }, batches of { $batch_size }, SGD (momentum 0.9, weight decay { NUM($weight_decay) }) with a cosine schedule from { NUM($lr) }, and MoCo v2's augmentations (random resized crop, colour jitter with p = 0.8, grayscale with p = 0.2, flip; blur from 64 pixels up) drawn per image from the seed. The encoders are scored without ever having seen a label: a kNN monitor (k = { $knn_k }, temperature-weighted votes, as the official demo) and a linear classifier on the frozen features, both given the labels of { PCT($label_fraction, digits: 0) } of the training images ({ $labelled_images }) and measured on { $test_images } test images.
+    }, { $encoder_params } parameters with the head) by MoCo v2 on { $train_images } unlabelled images of { $dataset } at { $image_size } × { $image_size } pixels: the CIFAR stem, BatchNorm split into { $bn_splits } groups to emulate shuffled BN on one device (as the official CIFAR-10 demo does), a 2-layer MLP head to { $dim } dimensions, temperature τ = { NUM($temperature) }, batches of { $batch_size }, SGD (momentum 0.9, weight decay { NUM($weight_decay) }) with a cosine schedule from { NUM($lr) }, and MoCo v2's augmentations (random resized crop, colour jitter with p = 0.8, grayscale with p = 0.2, flip; blur from 64 pixels up) drawn per image from the seed. { $evaluated ->
+        [true] The encoders are scored without ever having seen a label: a kNN monitor (k = { $knn_k }, temperature-weighted votes, as the official demo) and a linear classifier on the frozen features, both given the labels of { PCT($label_fraction, digits: 0) } of the training images ({ $labelled_images }) and measured on { $test_images } test images.
+       *[other] The images have no labels (no class sub-folders), so the encoders cannot be scored here: only the training curves and the keys' consistency are reported.
+    }
 q2-skipped = { $skipped_images } file(s) of the image folder could not be used and were skipped: { $skipped_examples }.
 
 q2-answer-a = **(a) The momentum coefficient.** MoCo keeps a dictionary of keys encoded by a *key encoder* that receives no gradient; its parameters follow the query encoder as a moving average, θk ← m·θk + (1 − m)·θq. The keys in the queue were computed over many past steps, so for the contrastive comparison to be meaningful they must come from encoders that are nearly the same: the momentum makes the key encoder evolve slowly and keeps the dictionary *consistent*. If m is too small, the key encoder changes as fast as the query encoder: keys queued a few steps ago and the new keys live in different feature spaces, the query can tell old from new keys by their encoder rather than by their image, and learning breaks down; at m = 0 (the key encoder is a copy of the query encoder) the paper reports that training fails, the loss oscillates and does not converge. If m is too close to 1, the key encoder hardly moves away from its random start: the keys are consistent but poor, and progress is slow. The paper's ablation (ResNet-50, K = 4096, ImageNet linear evaluation) gives 55.2% at m = 0.9, 57.8% at 0.99, 59.0% at 0.999 and 58.9% at 0.9999, with m = 0 failing: a slowly evolving key encoder is a core ingredient, and its default is m = 0.999.
 
-q2-study-momentum = **Study (a): the momentum in our runs.** The same encoder, data and seed are trained { $steps } steps with K = { $queue } for m ∈ { "{" }{ $values }{ "}" }. Besides the loss and the kNN accuracy, the keys' consistency is measured directly half-way through training: every batch in the queue is encoded again, same images, same augmented views, same shuffle, by the key encoder of that moment, and the cosine between the queued key and the recomputed one is averaged per batch; the x-axis is the batch's age in steps (the oldest batches are { $oldest_age } steps old).
+q2-study-momentum = **Study (a): the momentum in our runs.** The same encoder, data and seed are trained { $steps } steps with K = { $queue } for m = { $values }. Besides the loss and the kNN accuracy, the keys' consistency is measured directly half-way through training: every batch in the queue is encoded again, same images, same augmented views, same shuffle, by the key encoder of that moment, and the cosine between the queued key and the recomputed one is averaged per batch; the x-axis is the batch's age in steps (the oldest batches are { $oldest_age } steps old).
 q2-momentum-result = { $zero_vs_best ->
         [behind] In our runs m = 0 reaches { PCT($zero_knn) } kNN accuracy, { GAP($zero_gap) } points below the best momentum (m = { $best_m }, { PCT($best_knn) }),
         [level] In our runs m = 0 reaches { PCT($zero_knn) } kNN accuracy, level with the best momentum (m = { $best_m }, { PCT($best_knn) }), so on this short run the failure the paper reports does not show in the accuracy,
@@ -25,7 +28,7 @@ q2-momentum-result = { $zero_vs_best ->
        *[other] {""}
     } { $stuck_count ->
         [0] {""}
-       *[other] Runs whose loss stayed within 1% of that uniform guess: m ∈ { "{" }{ $stuck_values }{ "}" }.
+       *[other] Runs whose loss stayed within 1% of that uniform guess: m = { $stuck_values }.
     } { $zero_consistency_vs_largest ->
         [behind] The consistency curves show why: with m = 0 the oldest queued keys keep a cosine of only { NUM($zero_oldest_cos, digits: 3) } with their recomputed selves, against { NUM($largest_oldest_cos, digits: 3) } at m = { $largest_m }; with a fast key encoder the queue holds keys of many different encoders.
         [level] The consistency of the oldest queued keys is about the same with m = 0 ({ NUM($zero_oldest_cos, digits: 3) }) as at m = { $largest_m } ({ NUM($largest_oldest_cos, digits: 3) }) on this run: the encoders barely moved during the queue's lifetime.
@@ -38,8 +41,8 @@ q2-momentum-result = { $zero_vs_best ->
        *[other] {""}
     }
 
-q2-answer-b = **(b) The queue of negatives.** Contrastive learning is a dictionary look-up: the query must pick its positive key out of many negatives, and the paper argues that the dictionary should be large (to sample the continuous space of images well) and consistent. In an end-to-end setup the negatives are the other keys of the same batch, so the dictionary size equals the batch size and is limited by memory; a memory bank can be large but its entries were computed at many different past encoders and are inconsistent. MoCo keeps a queue: each step enqueues the current batch's keys and dequeues the oldest batch, so the dictionary size K is decoupled from the batch size, the negatives cost no back-propagation, and, with the momentum encoder, the keys in it stay consistent because only the most recent batches are kept. The paper's comparison of the three mechanisms (its Figure 3) shows accuracy rising with K and MoCo reaching large K that end-to-end training cannot; its defaults are K = 65,536 for ImageNet, and 4,096 in the official CIFAR-10 demo.
-q2-study-queue = **Study (b): the queue size in our runs.** The same runs with m = { $momentum } and K ∈ { "{" }{ $sizes }{ "}" } ({ $steps } steps each); K = 0 uses only the batch's other keys as negatives (the end-to-end dictionary).
+q2-answer-b = **(b) The queue of negatives.** Contrastive learning is a dictionary look-up: the query must pick its positive key out of many negatives, and the paper argues that the dictionary should be large (to sample the continuous space of images well) and consistent. In an end-to-end setup the negatives are the other keys of the same batch, so the dictionary size equals the batch size and is limited by memory; a memory bank can be large but its entries were computed at many different past encoders and are inconsistent. MoCo keeps a queue: each step enqueues the current batch's keys and dequeues the oldest batch, so the dictionary size K is decoupled from the batch size, the negatives cost no back-propagation, and, with the momentum encoder, the keys in it stay consistent because only the most recent batches are kept. The paper's comparison of the three mechanisms shows accuracy rising with K and MoCo reaching large K that end-to-end training cannot; its defaults are K = 65,536 for ImageNet, and 4,096 in the official CIFAR-10 demo.
+q2-study-queue = **Study (b): the queue size in our runs.** The same runs with m = { $momentum } and K = { $sizes } ({ $steps } steps each); K = 0 uses only the batch's other keys as negatives (the end-to-end dictionary).
 q2-queue-result = { $largest_vs_smallest ->
         [ahead] The largest queue (K = { $largest_k }) scores { PCT($largest_knn) }, { GAP($growth_gap) } points above the smallest (K = { $smallest_k }, { PCT($smallest_knn) }){ $monotone ->
             [true] , and accuracy does not fall as K grows: more negatives make the look-up harder and the features better, as in the paper.
@@ -69,7 +72,7 @@ q2-offline-result = { $metric ->
         [linear] With the linear classifier
        *[other] With the kNN classifier
     }, online augmentation alone scores { PCT($online_score) }{ $several_seeds ->
-        [true] {" "}(± { POINTS($online_score_std) })
+        [true] {" "}(± { GAP($online_score_std) })
        *[other] {""}
     } and the 22,000-style set { PCT($offline_score) }: { $offline_vs_online ->
         [behind] offline copies cost { GAP($gap_offline) } points, with { NUM($offline_same_source, digits: 2) } copies of its own image among each query's negatives on average.
@@ -126,3 +129,4 @@ col-training_images = training images
 col-knn_std = kNN ± std
 col-linear_std = linear ± std
 col-same_source_negatives = own copies among negatives (per query)
+col-seed = seed

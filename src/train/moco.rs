@@ -287,7 +287,7 @@ pub fn train(moco: &mut Moco, data: &TrainSet, monitor: Option<&KnnSet>, cfg: &M
         extra.insert("same_source".to_string(), loss_sum.1 / steps);
         state.history.push(EpochRecord { epoch: epoch + 1, step: state.optimizer_steps, train_loss: loss_sum.0 / steps, eval_loss: f64::NAN, eval_accuracy: knn, seconds: state.seconds, extra });
         if knn.is_finite() {
-            obs.metric("eval/knn_accuracy", u64::from(epoch + 1), knn);
+            obs.metric("eval/knn_accuracy", state.optimizer_steps, knn);
             obs.log(format!("epoch {}: loss {:.4}, kNN accuracy {:.4}", epoch + 1, loss_sum.0 / steps, knn));
         }
         state.epoch += 1;

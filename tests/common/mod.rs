@@ -23,8 +23,8 @@ experiments:
     title: Tiny smoke
     params: {{classes: 3, image_size: 16, train_images: 96, test_images: 30, steps: {steps}, batch_size: 16, eval_every: 4, width: 4}}
   - id: later
-    part: q2
-    task: moco
+    part: q4
+    task: prompt_tuning
     enabled: false
 "
     )

@@ -126,8 +126,10 @@ fn run(p: &MocoParams, ctx: &TaskContext) -> Result<()> {
     let mut runs_table = ResultTable::new(
         "runs",
         "Every pre-training run",
-        &[("study", ColumnKind::Term), ("setting", ColumnKind::Text), ("momentum", ColumnKind::Float), ("queue", ColumnKind::Integer), ("steps", ColumnKind::Integer), ("final_loss", ColumnKind::Float), ("knn_accuracy", ColumnKind::Percent), ("linear_accuracy", ColumnKind::Percent), ("oldest_key_cosine", ColumnKind::Float), ("seconds", ColumnKind::Float)],
+        &[("study", ColumnKind::Term), ("setting", ColumnKind::Term), ("seed", ColumnKind::Integer), ("momentum", ColumnKind::Float), ("queue", ColumnKind::Integer), ("steps", ColumnKind::Integer), ("final_loss", ColumnKind::Float), ("knn_accuracy", ColumnKind::Percent), ("linear_accuracy", ColumnKind::Percent), ("oldest_key_cosine", ColumnKind::Float), ("seconds", ColumnKind::Float)],
     );
+    let total_steps = planned_steps(p);
+    let mut steps_done = 0u64;
     let mut run_one = |spec: RunSpec, study: &str, setting: String, images: &Tensor, sources: &[i64], eval: Option<&Evaluation>, ctx: &TaskContext| -> Result<RunResult> {
         // A run identical to one already done (the queue study's K at the momentum
         // study's m) is not trained twice; its result is published under the new key too.
@@ -135,12 +137,14 @@ fn run(p: &MocoParams, ctx: &TaskContext) -> Result<()> {
         let result = match done.iter().find(|(s, _)| same(s) && !spec.key.starts_with("offline")) {
             Some((_, r)) => {
                 let r = RunResult { key: spec.key.clone(), ..r.clone() };
-                runs::publish(&r, ctx);
+                runs::publish(&r, ctx, true);
                 r
             }
-            None => ctx.stage(&spec.key, || runs::run(&spec, p, images, sources, eval, &root, ctx))?,
+            None => ctx.stage(&spec.key, || runs::run(&spec, p, images, sources, eval, &root, (steps_done, total_steps), ctx))?,
         };
-        runs_table.push(vec![json!(study), json!(setting), json!(spec.momentum), json!(spec.queue), json!(result.steps), json!(result.final_loss), opt(result.knn), opt(result.linear), opt(result.oldest_consistency()), json!(result.seconds)]);
+        steps_done += spec.steps;
+        let seed = if study == "study_offline" { json!(spec.seed) } else { json!(null) };
+        runs_table.push(vec![json!(study), json!(setting), seed, json!(spec.momentum), json!(spec.queue), json!(result.steps), json!(result.final_loss), opt(result.knn), opt(result.linear), opt(result.oldest_consistency()), json!(result.seconds)]);
         done.push((spec, result.clone()));
         Ok(result)
     };
@@ -196,6 +200,22 @@ fn planned_runs(p: &MocoParams) -> usize {
     }
     if p.runs(Study::Offline) {
         n += p.offline.seeds.len() * (4 + usize::from(p.offline.full_reference));
+    }
+    n
+}
+
+/// Optimizer steps of every planned run (shared runs counted once per study: the bar
+/// may finish a little early, never overflow).
+fn planned_steps(p: &MocoParams) -> u64 {
+    let mut n = 0;
+    if p.runs(Study::Momentum) {
+        n += p.momentum.values.len() as u64 * p.momentum.steps;
+    }
+    if p.runs(Study::Queue) {
+        n += (p.queue.sizes.len() + usize::from(p.queue.inconsistent_momentum.is_some())) as u64 * p.queue.steps;
+    }
+    if p.runs(Study::Offline) {
+        n += (p.offline.seeds.len() * (4 + usize::from(p.offline.full_reference))) as u64 * p.offline.steps;
     }
     n
 }
@@ -285,10 +305,11 @@ fn momentum_findings(results: &[(f64, RunResult)], p: &MocoParams, ctx: &TaskCon
             ctx.value("momentum_largest_gap", score(b) - l);
         }
     }
-    let vs_best = |r: &RunResult| best.filter(|_| r.knn.is_some()).map(|(_, b)| Outcome::accuracy(score(r), score(b)));
+    // The best run itself is Ahead (it is above the others, not level with itself).
+    let vs_best = |m: f64, r: &RunResult| best.filter(|_| r.knn.is_some()).map(|(bm, b)| if *bm == m { Outcome::Ahead } else { Outcome::accuracy(score(r), score(b)) });
     MomentumFindings {
-        zero_vs_best: zero.and_then(|(_, r)| vs_best(r)),
-        largest_vs_best: largest.and_then(|(_, r)| vs_best(r)),
+        zero_vs_best: zero.and_then(|(m, r)| vs_best(*m, r)),
+        largest_vs_best: largest.and_then(|(m, r)| vs_best(*m, r)),
         zero_loss_vs_best: match (zero, best) {
             (Some((_, z)), Some((_, b))) => Some(Outcome::compare(z.final_loss, b.final_loss, LOSS_TOLERANCE * b.final_loss.abs())),
             _ => None,
@@ -339,7 +360,8 @@ fn queue_findings(results: &[(i64, RunResult)], inconsistent: Option<&(f64, RunR
             _ => None,
         },
         in_batch_vs_best: match (in_batch, best) {
-            (Some((_, z)), Some((kb, b))) if *kb != 0 => Some(Outcome::accuracy(score(z), score(b))),
+            (Some(_), Some((0, _))) => Some(Outcome::Ahead),
+            (Some((_, z)), Some((_, b))) => Some(Outcome::accuracy(score(z), score(b))),
             _ => None,
         },
         inconsistent_vs_consistent: match (inconsistent, consistent) {
@@ -390,7 +412,7 @@ fn offline_study(p: &MocoParams, dataset: &Dataset, train: &Images, ctx: &TaskCo
                 _ => (copies.shallow_clone(), &copy_sources),
             };
             let spec = RunSpec { key: format!("offline/{}-s{}", setting.key(), round + 1), momentum: o.momentum, queue: o.queue, steps: o.steps, false_negatives: setting.false_negatives(), seed };
-            let r = run_one(spec, format!("{} (seed {seed})", setting.key()), &images, sources, eval.as_ref())?;
+            let r = run_one(spec, setting.key().to_string(), &images, sources, eval.as_ref())?;
             scores[i].1.extend(r.knn);
             scores[i].2.extend(r.linear);
             scores[i].3.push(r.same_source);

@@ -148,7 +148,7 @@ impl Default for QueueStudy {
 
 impl Default for OfflineStudy {
     fn default() -> Self {
-        Self { images: 2000, copies: 10, steps: 1000, momentum: 0.99, queue: 4096, seeds: vec![0, 1, 2], full_reference: true }
+        Self { images: 2000, copies: 10, steps: 1000, momentum: 0.99, queue: 1024, seeds: vec![0, 1, 2], full_reference: true }
     }
 }
 

@@ -132,13 +132,16 @@ pub fn linear_accuracy(moco: &Moco, eval: &Evaluation, seed: u64) -> f64 {
 }
 
 /// Runs `spec` on `images` (u8 on the device, with `sources`), or loads its earlier result.
-pub fn run(spec: &RunSpec, p: &MocoParams, images: &Tensor, sources: &[i64], eval: Option<&Evaluation>, root: &Path, ctx: &TaskContext) -> Result<RunResult> {
+/// `progress`: (steps of the runs before this one, steps of all the task's runs), so the
+/// dashboard's bar covers the whole task.
+#[allow(clippy::too_many_arguments)]
+pub fn run(spec: &RunSpec, p: &MocoParams, images: &Tensor, sources: &[i64], eval: Option<&Evaluation>, root: &Path, progress: (u64, u64), ctx: &TaskContext) -> Result<RunResult> {
     let dir = root.join(spec.key.replace('/', "-"));
     let result_file = dir.join("result.json");
     if let Ok(bytes) = std::fs::read(&result_file) {
         if let Ok(done) = serde_json::from_slice::<RunResult>(&bytes) {
             ctx.log(format!("{}: finished earlier, result reused", spec.key));
-            publish(&done, ctx);
+            publish(&done, ctx, true);
             return Ok(done);
         }
     }
@@ -162,7 +165,8 @@ pub fn run(spec: &RunSpec, p: &MocoParams, images: &Tensor, sources: &[i64], eva
         save_seconds: 60.0,
     };
     let knn_set = eval.map(Evaluation::knn_set);
-    let out = trainer::train(&mut moco, &data, knn_set.as_ref(), &train_cfg, &dir.join("checkpoints"), ctx)?;
+    let observer = RunObserver { ctx, key: &spec.key, before: progress.0, total: progress.1 };
+    let out = trainer::train(&mut moco, &data, knn_set.as_ref(), &train_cfg, &dir.join("checkpoints"), &observer)?;
     let knn = out.history.last().map(|h| h.eval_accuracy).filter(|a| a.is_finite());
     let linear = eval.map(|e| linear_accuracy(&moco, e, spec.seed));
     let steps = out.history.iter().map(|h| h.step).max().unwrap_or(0) as f64;
@@ -190,22 +194,57 @@ pub fn run(spec: &RunSpec, p: &MocoParams, images: &Tensor, sources: &[i64], eva
         training_images: sources.len(),
         uniform_loss: if spec.queue > 0 { ((1 + spec.queue) as f64).ln() } else { (p.batch_size as f64).ln() },
     };
-    publish(&result, ctx);
+    publish(&result, ctx, false);
     crate::fsx::write_atomic(&result_file, &serde_json::to_vec_pretty(&result)?).with_context(|| format!("saving {}", result_file.display()))?;
     let _ = std::fs::remove_dir_all(dir.join("checkpoints"));
     Ok(result)
 }
 
-/// The run's curves as metrics `<key>/loss`, `<key>/knn` (by step) and
-/// `<key>/consistency` (by age in steps), for the report's plots.
-pub fn publish(r: &RunResult, ctx: &TaskContext) {
+/// The run's curves as metrics `<key>/loss` (per epoch, by step) and `<key>/consistency`
+/// (by age in steps), for the report's plots; `<key>/knn` too when the run did not just
+/// record it live (a result reused or shared).
+pub fn publish(r: &RunResult, ctx: &TaskContext, with_knn: bool) {
     for h in &r.history {
         ctx.metric(&format!("{}/loss", r.key), h.step, h.train_loss);
-        if h.eval_accuracy.is_finite() {
+        if with_knn && h.eval_accuracy.is_finite() {
             ctx.metric(&format!("{}/knn", r.key), h.step, h.eval_accuracy);
         }
     }
     for (age, cos) in &r.consistency {
         ctx.metric(&format!("{}/consistency", r.key), *age, *cos);
+    }
+}
+
+/// The training loop's reports under the run's key, so the dashboard and the store keep
+/// each run's curves apart: `<key>/train_loss` per step, `<key>/knn` per evaluation. The
+/// learning rate and the throughput per step are left out (the cosine is known; progress
+/// events carry the speed).
+struct RunObserver<'a, 'b> {
+    ctx: &'a TaskContext<'b>,
+    key: &'a str,
+    before: u64,
+    total: u64,
+}
+
+impl crate::train::Observer for RunObserver<'_, '_> {
+    fn metric(&self, name: &str, step: u64, value: f64) {
+        let renamed = match name {
+            "train/loss" => "train_loss",
+            "eval/knn_accuracy" => "knn",
+            _ => return,
+        };
+        self.ctx.metric(&format!("{}/{renamed}", self.key), step, value);
+    }
+
+    fn progress(&self, done: u64, total: u64, unit: &str) {
+        self.ctx.progress(self.before + done, self.total.max(self.before + total), unit);
+    }
+
+    fn log(&self, line: String) {
+        self.ctx.log(format!("{}: {line}", self.key));
+    }
+
+    fn check_cancelled(&self) -> Result<()> {
+        self.ctx.check_cancelled()
     }
 }
