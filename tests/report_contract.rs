@@ -90,7 +90,11 @@ fn section_with(f: &Fixture, lang: Lang, task: &str, finding: &str, value: Value
     let mut m = model(f, lang);
     let exp = m.questions.iter_mut().flat_map(|q| q.experiments.iter_mut()).find(|e| e.task == task).unwrap_or_else(|| panic!("no {task} in the fixture"));
     let findings = exp.values.entry("findings").or_insert_with(|| json!({}));
-    findings[finding] = value;
+    // `study.verdict` names a finding inside a study's block.
+    match finding.split_once('.') {
+        Some((block, name)) => findings[block][name] = value,
+        None => findings[finding] = value,
+    }
     let id = exp.id.clone();
     let md = render(&m).markdown;
     // The experiment's section runs from its heading to the next one.
@@ -127,6 +131,14 @@ fn verdicts_follow_the_findings_with_ties_and_reversals() {
         ("vit_lora", "lora_vs_full", json!("behind"), "LoRA falls short of full fine-tuning here", "به تنظیم دقیق کامل نمی‌رسد"),
         ("vit_lora", "lora_vs_full", json!("level"), "LoRA reaches full fine-tuning's accuracy", "به دقت تنظیم دقیق کامل می‌رسد"),
         ("vit_lora", "lora_vs_full", json!("ahead"), "LoRA beats full fine-tuning here", "از تنظیم دقیق کامل بهتر است"),
+        ("moco", "momentum.zero_vs_best", json!("behind"), "points below the best momentum", "پایین‌تر از بهترین تکانه"),
+        ("moco", "momentum.zero_vs_best", json!("level"), "the failure the paper reports does not show", "شکستی که مقاله گزارش می‌کند در دقت دیده نمی‌شود"),
+        ("moco", "momentum.zero_vs_best", json!("ahead"), "which contradicts the paper on this short run", "با مقاله ناسازگار است"),
+        ("moco", "queue.inconsistent_vs_consistent", json!("behind"), "helps only when its keys are consistent", "تنها وقتی کمک می‌کند"),
+        ("moco", "queue.inconsistent_vs_consistent", json!("ahead"), "against the paper's argument", "برخلاف استدلال مقاله"),
+        ("moco", "offline.offline_vs_online", json!("behind"), "offline copies cost", "هزینه دارند"),
+        ("moco", "offline.offline_vs_online", json!("level"), "offline copies change nothing measurable", "تغییر قابل‌اندازه‌گیری‌ای ایجاد نمی‌کنند"),
+        ("moco", "offline.offline_vs_online", json!("ahead"), "here offline copies help by", "کمک می‌کنند"),
     ];
     let others = |task: &str, finding: &str, value: &Value| -> Vec<(&'static str, &'static str)> {
         cases.iter().filter(|c| c.0 == task && c.1 == finding && &c.2 != value).map(|c| (c.3, c.4)).collect()
