@@ -132,7 +132,7 @@ fn a_failing_experiment_is_reported_and_sets_the_exit_code() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("not finished: zs"));
     let md = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
-    assert!(md.contains("**Failed:** task kind \\`prompt_tuning\\` is not implemented"), "{md}");
+    assert!(md.contains("**Failed:** task kind \\`prompt\\_tuning\\` is not implemented"), "{md}");
 }
 
 #[test]
