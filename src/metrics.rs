@@ -110,9 +110,25 @@ fn ratio(a: u64, b: u64) -> f64 {
     }
 }
 
+/// Mean and sample standard deviation (0 for a single value) of runs over seeds.
+pub fn mean_std(v: &[f64]) -> (f64, f64) {
+    let n = v.len().max(1) as f64;
+    let mean = v.iter().sum::<f64>() / n;
+    let var = if v.len() > 1 { v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0) } else { 0.0 };
+    (mean, var.sqrt())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn mean_and_sample_std() {
+        let (m, s) = mean_std(&[0.5, 0.7]);
+        assert!((m - 0.6).abs() < 1e-12);
+        assert!((s - 0.141_421_356).abs() < 1e-8);
+        assert_eq!(mean_std(&[0.3]), (0.3, 0.0));
+    }
 
     #[test]
     fn matches_hand_computed_values() {

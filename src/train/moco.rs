@@ -83,16 +83,20 @@ pub fn view_key(seed: u64, epoch: u32, index: i64, view: u64) -> u64 {
     mix(mix(seed, u64::from(epoch) + 1), (index as u64) << 1 | view)
 }
 
-/// Unit features of the query encoder (its head's output, as the demo's monitor uses).
-pub fn head_features(moco: &Moco, images: &Tensor, batch: i64) -> Tensor {
+/// `f` of the normalised u8 `images`, `batch` at a time, without gradients, concatenated.
+pub fn batched(images: &Tensor, batch: i64, f: impl Fn(&Tensor) -> Tensor) -> Tensor {
     tch::no_grad(|| {
         let n = images.size()[0];
-        let parts: Vec<Tensor> = (0..n).step_by(batch.max(1) as usize).map(|s| {
-            let x = normalise(&images.narrow(0, s, batch.min(n - s)));
-            let f = moco.query.forward_t(&x, false);
-            &f / f.norm_scalaropt_dim(2.0, [1i64].as_slice(), true).clamp_min(1e-12)
-        }).collect();
+        let parts: Vec<Tensor> = (0..n).step_by(batch.max(1) as usize).map(|s| f(&normalise(&images.narrow(0, s, batch.min(n - s))))).collect();
         Tensor::cat(&parts, 0)
+    })
+}
+
+/// Unit features of the query encoder (its head's output, as the demo's monitor uses).
+pub fn head_features(moco: &Moco, images: &Tensor, batch: i64) -> Tensor {
+    batched(images, batch, |x| {
+        let f = moco.query.forward_t(x, false);
+        &f / f.norm_scalaropt_dim(2.0, [1i64].as_slice(), true).clamp_min(1e-12)
     })
 }
 

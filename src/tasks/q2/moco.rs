@@ -13,6 +13,7 @@ use super::params::{MocoParams, OfflineSetting, Study};
 use super::runs::{self, Evaluation, RunResult, RunSpec};
 use crate::data::rng::SplitMix64;
 use crate::findings::Outcome;
+use crate::metrics::mean_std;
 use crate::nn::moco::FalseNegatives;
 use crate::results::{ColumnKind, ResultTable};
 use crate::tasks::registry::Task;
@@ -133,8 +134,10 @@ fn run(p: &MocoParams, ctx: &TaskContext) -> Result<()> {
     let mut run_one = |spec: RunSpec, study: &str, setting: String, images: &Tensor, sources: &[i64], eval: Option<&Evaluation>, ctx: &TaskContext| -> Result<RunResult> {
         // A run identical to one already done (the queue study's K at the momentum
         // study's m) is not trained twice; its result is published under the new key too.
-        let same = |s: &RunSpec| s.momentum == spec.momentum && s.queue == spec.queue && s.steps == spec.steps && s.false_negatives == spec.false_negatives && s.seed == spec.seed && !s.key.starts_with("offline");
-        let result = match done.iter().find(|(s, _)| same(s) && !spec.key.starts_with("offline")) {
+        // Offline runs train on other images, so only runs of (a) and (b) are shared.
+        let on_main_set = |s: &RunSpec| !s.key.starts_with("offline");
+        let same = |s: &RunSpec| on_main_set(s) && on_main_set(&spec) && s.momentum == spec.momentum && s.queue == spec.queue && s.steps == spec.steps && s.false_negatives == spec.false_negatives && s.seed == spec.seed;
+        let result = match done.iter().find(|(s, _)| same(s)) {
             Some((_, r)) => {
                 let r = RunResult { key: spec.key.clone(), ..r.clone() };
                 runs::publish(&r, ctx, true);
@@ -190,34 +193,28 @@ fn opt(v: Option<f64>) -> serde_json::Value {
     v.filter(|x| x.is_finite()).map_or(json!(null), |x| json!(x))
 }
 
-fn planned_runs(p: &MocoParams) -> usize {
-    let mut n = 0;
+/// (runs, steps of each) of every selected study; a run shared between studies is
+/// counted in each, so a progress bar may finish a little early, never overflow.
+fn plan(p: &MocoParams) -> Vec<(usize, u64)> {
+    let mut plan = Vec::new();
     if p.runs(Study::Momentum) {
-        n += p.momentum.values.len();
+        plan.push((p.momentum.values.len(), p.momentum.steps));
     }
     if p.runs(Study::Queue) {
-        n += p.queue.sizes.len() + usize::from(p.queue.inconsistent_momentum.is_some());
+        plan.push((p.queue.sizes.len() + usize::from(p.queue.inconsistent_momentum.is_some()), p.queue.steps));
     }
     if p.runs(Study::Offline) {
-        n += p.offline.seeds.len() * (4 + usize::from(p.offline.full_reference));
+        plan.push((p.offline.seeds.len() * (4 + usize::from(p.offline.full_reference)), p.offline.steps));
     }
-    n
+    plan
 }
 
-/// Optimizer steps of every planned run (shared runs counted once per study: the bar
-/// may finish a little early, never overflow).
+fn planned_runs(p: &MocoParams) -> usize {
+    plan(p).iter().map(|(runs, _)| runs).sum()
+}
+
 fn planned_steps(p: &MocoParams) -> u64 {
-    let mut n = 0;
-    if p.runs(Study::Momentum) {
-        n += p.momentum.values.len() as u64 * p.momentum.steps;
-    }
-    if p.runs(Study::Queue) {
-        n += (p.queue.sizes.len() + usize::from(p.queue.inconsistent_momentum.is_some())) as u64 * p.queue.steps;
-    }
-    if p.runs(Study::Offline) {
-        n += (p.offline.seeds.len() * (4 + usize::from(p.offline.full_reference))) as u64 * p.offline.steps;
-    }
-    n
+    plan(p).iter().map(|(runs, steps)| *runs as u64 * steps).sum()
 }
 
 fn report_skipped(dataset: &Dataset, ctx: &TaskContext) {
@@ -372,14 +369,6 @@ fn queue_findings(results: &[(i64, RunResult)], inconsistent: Option<&(f64, RunR
     }
 }
 
-/// Mean and sample standard deviation (0 for one value).
-fn mean_std(v: &[f64]) -> (f64, f64) {
-    let n = v.len() as f64;
-    let mean = v.iter().sum::<f64>() / n.max(1.0);
-    let var = if v.len() > 1 { v.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0) } else { 0.0 };
-    (mean, var.sqrt())
-}
-
 type RunFn<'a> = dyn FnMut(RunSpec, String, &Tensor, &[i64], Option<&Evaluation>) -> Result<RunResult> + 'a;
 
 fn offline_study(p: &MocoParams, dataset: &Dataset, train: &Images, ctx: &TaskContext, run_one: &mut RunFn, evaluation_for: &dyn Fn(&Images, u64) -> Option<Evaluation>) -> Result<Option<OfflineFindings>> {
@@ -496,14 +485,6 @@ fn offline_study(p: &MocoParams, dataset: &Dataset, train: &Images, ctx: &TaskCo
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn mean_and_sample_std() {
-        let (m, s) = mean_std(&[0.5, 0.7]);
-        assert!((m - 0.6).abs() < 1e-12);
-        assert!((s - 0.141_421_356).abs() < 1e-8);
-        assert_eq!(mean_std(&[0.3]), (0.3, 0.0));
-    }
 
     #[test]
     fn the_default_plan_counts_every_run() {

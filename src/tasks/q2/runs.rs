@@ -3,7 +3,7 @@
 //! in the experiment's resume folder, so an interrupted experiment redoes only the runs
 //! it had not finished, and those from their last checkpoint.
 use super::params::MocoParams;
-use crate::data::moco_augment::{normalise, Augment};
+use crate::data::moco_augment::Augment;
 use crate::data::split::per_class_holdout;
 use crate::nn::lbfgs::LbfgsOptions;
 use crate::nn::logistic::LogisticRegression;
@@ -90,11 +90,7 @@ pub fn encoder_config(p: &MocoParams) -> ResNetConfig {
 
 /// Pooled backbone features (eval mode) of u8 images.
 fn backbone_features(moco: &Moco, images: &Tensor) -> Tensor {
-    tch::no_grad(|| {
-        let n = images.size()[0];
-        let parts: Vec<Tensor> = (0..n).step_by(256).map(|s| moco.query.features_t(&normalise(&images.narrow(0, s, 256.min(n - s))), false)).collect();
-        Tensor::cat(&parts, 0)
-    })
+    trainer::batched(images, 256, |x| moco.query.features_t(x, false))
 }
 
 /// Test accuracy of a logistic regression on frozen features of the labelled images, its

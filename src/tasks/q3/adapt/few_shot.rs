@@ -15,10 +15,8 @@ pub struct CurvePoint {
 impl CurvePoint {
     /// Mean and sample standard deviation of one point's runs.
     pub fn of(shots: &str, runs: &[f64]) -> Self {
-        let n = runs.len().max(1) as f64;
-        let mean = runs.iter().sum::<f64>() / n;
-        let var = if runs.len() > 1 { runs.iter().map(|r| (r - mean).powi(2)).sum::<f64>() / (n - 1.0) } else { 0.0 };
-        Self { shots: shots.to_string(), mean, std: var.sqrt(), runs: runs.len() }
+        let (mean, std) = crate::metrics::mean_std(runs);
+        Self { shots: shots.to_string(), mean, std, runs: runs.len() }
     }
 }
 
