@@ -150,6 +150,11 @@ pub enum Command {
         #[command(subcommand)]
         command: PemCommand,
     },
+    /// Causal language models: generate text, score continuations.
+    Lm {
+        #[command(subcommand)]
+        command: LmCommand,
+    },
     /// CLIP tools.
     Clip {
         #[command(subcommand)]
@@ -165,6 +170,9 @@ pub enum Command {
 
 #[derive(Debug, Subcommand)]
 pub enum FetchCommand {
+    /// Any Hugging Face model repository into the hub cache (tree listing, sha256 against
+    /// the LFS ids, resume); gated repositories need HF_TOKEN.
+    Model(FetchModelArgs),
     /// open_clip weights from the Hugging Face hub into its cache (HF_HOME / HF_HUB_CACHE).
     Clip(FetchClipArgs),
     /// Food-101: the hub's parquet files (ethz/food101) into the hub cache, or the
@@ -186,6 +194,93 @@ pub enum FetchCommand {
         #[arg(long, default_value = crate::hub::dogs::OFFICIAL_BASE)]
         url: String,
     },
+}
+
+#[derive(Debug, Args)]
+pub struct FetchModelArgs {
+    /// ORG/NAME or ORG/NAME@REVISION, e.g. HooshvareLab/gpt2-fa or Qwen/Qwen2.5-1.5B-Instruct.
+    pub repo: String,
+    /// Also fetch other frameworks' weights (TensorFlow, Flax, ONNX) and pickled duplicates.
+    #[arg(long)]
+    pub all_files: bool,
+    /// Only look in the cache; never touch the network (also HF_HUB_OFFLINE=1).
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Args)]
+pub struct LmModelArgs {
+    /// A model folder (config.json, weights, tokenizer.json) or a hub name ORG/NAME[@REVISION],
+    /// fetched into the hub cache on first use.
+    #[arg(long, value_name = "REPO_OR_DIR")]
+    pub model: String,
+    #[arg(long, value_enum, default_value_t = crate::zoo::lm::Precision::Fp32)]
+    pub precision: crate::zoo::lm::Precision,
+    /// auto (CUDA when present), cpu or cuda.
+    #[arg(long, default_value = "auto")]
+    pub device: String,
+    /// Only look in the hub cache (also HF_HUB_OFFLINE=1).
+    #[arg(long)]
+    pub offline: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum LmCommand {
+    /// Continue each prompt (greedy at --temperature 0, sampled otherwise).
+    Generate(LmGenerateArgs),
+    /// Per-token log-probabilities of continuations after a context.
+    Score(LmScoreArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LmGenerateArgs {
+    #[command(flatten)]
+    pub model: LmModelArgs,
+    /// Wrap each prompt as a user message in the model's chat template.
+    #[arg(long)]
+    pub chat: bool,
+    /// A system message for --chat.
+    #[arg(long, requires = "chat")]
+    pub system: Option<String>,
+    /// 0 is greedy decoding.
+    #[arg(long, default_value_t = 0.0)]
+    pub temperature: f64,
+    #[arg(long)]
+    pub top_k: Option<usize>,
+    #[arg(long)]
+    pub top_p: Option<f64>,
+    #[arg(long, default_value_t = 1.0)]
+    pub repetition_penalty: f64,
+    #[arg(long = "max-new", default_value_t = 128)]
+    pub max_new_tokens: usize,
+    /// Samples per prompt.
+    #[arg(long, default_value_t = 1)]
+    pub n: usize,
+    #[arg(long, default_value_t = 0)]
+    pub seed: u64,
+    /// Stop a sequence when this text appears (repeatable).
+    #[arg(long = "stop", value_name = "TEXT")]
+    pub stop: Vec<String>,
+    /// Print [{"prompt": p, "completion": c, "tokens": n}] as JSON.
+    #[arg(long)]
+    pub json: bool,
+    #[arg(required = true, value_name = "PROMPT")]
+    pub prompts: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct LmScoreArgs {
+    #[command(flatten)]
+    pub model: LmModelArgs,
+    /// The text before each continuation (tokenized with the model's special tokens).
+    #[arg(long)]
+    pub context: String,
+    /// Print [{"continuation": c, "logprob": total, "tokens": [{"token": t, "logprob": l}]}] as JSON.
+    #[arg(long)]
+    pub json: bool,
+    /// The continuations to score (tokenized on their own, without special tokens).
+    #[arg(required = true, value_name = "CONTINUATION")]
+    pub continuations: Vec<String>,
 }
 
 #[derive(Debug, Args)]

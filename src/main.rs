@@ -1,4 +1,4 @@
-use adaptlab::cli::{BenchCommand, ClipCommand, Cli, Command, ExitCode, FetchCommand, VitCommand};
+use adaptlab::cli::{BenchCommand, ClipCommand, Cli, Command, ExitCode, FetchCommand, LmCommand, VitCommand};
 use adaptlab::commands;
 use adaptlab::paths::Paths;
 use clap::Parser;
@@ -36,6 +36,9 @@ fn dispatch(cli: Cli, paths: &Paths) -> anyhow::Result<ExitCode> {
         Some(Command::Fetch { what: FetchCommand::StanfordDogs { url } }) => commands::fetch::stanford_dogs(&url, paths),
         Some(Command::Fetch { what: FetchCommand::Food101(args) }) => commands::fetch::food101(&args, paths),
         Some(Command::Fetch { what: FetchCommand::Cifar10 { url, md5 } }) => commands::fetch::cifar10(&url, &md5, paths),
+        Some(Command::Fetch { what: FetchCommand::Model(args) }) => commands::fetch::model(&args, paths),
+        Some(Command::Lm { command: LmCommand::Generate(args) }) => commands::lm::generate(&args, paths),
+        Some(Command::Lm { command: LmCommand::Score(args) }) => commands::lm::score(&args, paths),
         Some(Command::Vit { command: VitCommand::Predict(args) }) => commands::vit::predict(&args),
         Some(Command::Bench { what: BenchCommand::Adapt(args) }) => commands::bench_adapt::adapt(&args),
         Some(Command::Bench { what: BenchCommand::Vit(args) }) => commands::bench_vit::vit(&args),

@@ -61,3 +61,26 @@ pub fn food101(args: &FetchFoodArgs, paths: &Paths) -> Result<ExitCode> {
     println!("{}: {} classes, {} train and {} test images", fetched.root.display(), fetched.classes, fetched.train, fetched.test);
     Ok(ExitCode::Success)
 }
+
+pub fn model(args: &crate::cli::FetchModelArgs, paths: &Paths) -> Result<ExitCode> {
+    use crate::hub::model_repo::{fetch_files, list_files, parse_repo, wanted};
+    let (repo, revision) = parse_repo(&args.repo)?;
+    let offline = args.offline || hf::offline();
+    if offline {
+        let dir = crate::zoo::lm::model_dir(&args.repo, &paths.hub, true)?;
+        println!("{}", dir.display());
+        return Ok(ExitCode::Success);
+    }
+    let listed = list_files(&hf::endpoint(), &repo, &revision)?;
+    let files = if args.all_files { listed } else { wanted(&listed) };
+    let total: u64 = files.iter().map(|f| f.size).sum();
+    eprintln!("{repo}@{revision}: {} files, {:.1} MB → {}", files.len(), total as f64 / 1_048_576.0, paths.hub.display());
+    let report = |file: &crate::hub::model_repo::RepoFile, done: u64, t: Option<u64>| {
+        eprint!("\r  {} ", file.path);
+        progress_line(done, t.or(Some(file.size)));
+    };
+    let dir = fetch_files(&paths.hub, &repo, &revision, &files, false, &report)?;
+    eprintln!();
+    println!("{}", dir.display());
+    Ok(ExitCode::Success)
+}

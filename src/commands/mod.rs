@@ -9,6 +9,7 @@ pub mod clip;
 pub mod doctor;
 pub mod fetch;
 pub mod headless_run;
+pub mod lm;
 pub mod pem;
 pub mod runs;
 pub mod vit;

@@ -6,3 +6,4 @@ pub mod dogs;
 pub mod food;
 pub mod download;
 pub mod hf;
+pub mod model_repo;

@@ -9,6 +9,7 @@ pub mod logistic;
 pub mod moco;
 pub mod adapter;
 pub mod ia3;
+pub mod lm;
 pub mod lora;
 pub mod pem;
 pub mod resnet;
