@@ -131,7 +131,7 @@ def save_tokenizers(root):
 
 
 def model_configs():
-    from transformers import GPT2Config, LlamaConfig, Qwen2Config
+    from transformers import GPT2Config, LlamaConfig, MistralConfig, Qwen2Config
     gpt2 = GPT2Config(vocab_size=42001, n_positions=1024, n_embd=768, n_layer=12, n_head=12, activation_function="gelu_new",
                       bos_token_id=0, eos_token_id=2, pad_token_id=1)
     qwen = Qwen2Config(vocab_size=151936, hidden_size=896, intermediate_size=4864, num_hidden_layers=4, num_attention_heads=14,
@@ -144,7 +144,12 @@ def model_configs():
                         rope_scaling={"rope_type": "llama3", "factor": 8.0, "low_freq_factor": 1.0, "high_freq_factor": 4.0,
                                       "original_max_position_embeddings": 8192},
                         tie_word_embeddings=False, bos_token_id=128000, eos_token_id=[128001, 128009])
-    return {"gpt2": gpt2, "qwen2": qwen, "llama": llama}
+    # Mistral's sliding window, small enough (6) that the 12-token prompts and the 64 new
+    # tokens attend through it.
+    mistral = MistralConfig(vocab_size=1000, hidden_size=128, intermediate_size=256, num_hidden_layers=2, num_attention_heads=4,
+                            num_key_value_heads=2, max_position_embeddings=4096, sliding_window=6, rope_theta=10000.0,
+                            bos_token_id=1, eos_token_id=2)
+    return {"gpt2": gpt2, "qwen2": qwen, "llama": llama, "mistral": mistral}
 
 
 def save_models(root, only=None):
