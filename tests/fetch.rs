@@ -46,6 +46,10 @@ fn serve(routes: Routes, hub_commit: &'static str) -> String {
             let mut parts = request.split_whitespace();
             let (method, path) = (parts.next().unwrap_or(""), parts.next().unwrap_or("").to_string());
             let mut out = stream;
+            if path.starts_with("/api/models/gated/") {
+                out.write_all(b"HTTP/1.1 401 Unauthorized\r\ncontent-length: 0\r\nconnection: close\r\n\r\n").ok();
+                continue;
+            }
             if let Some(file) = path.strip_prefix("/org/model/resolve/main/") {
                 // Hub metadata: a redirect to the content, with commit and sha256 ETag.
                 let body = routes.lock().unwrap().get(&format!("/blobs/{file}")).cloned();
@@ -183,4 +187,48 @@ fn stanford_dogs_is_fetched_from_a_mirror_and_checked() {
     let err = dogs::fetch(&format!("file://{}", bad.path().join("mirror").display()), broken_cache.path(), &quiet()).unwrap_err();
     assert!(format!("{err:#}").contains("not a complete Stanford Dogs"), "{err:#}");
     assert!(!broken_cache.path().join("datasets/stanford-dogs").exists());
+}
+
+#[test]
+fn a_whole_model_repository_is_fetched_from_its_tree_listing() {
+    use adaptlab::hub::model_repo::{fetch_files, list_files, resolve_model, wanted};
+    let weights = payload(40_000);
+    let config = br#"{"model_type": "gpt2"}"#.to_vec();
+    let nested = br#"{"nested": true}"#.to_vec();
+    let sha = hex::encode(Sha256::digest(&weights));
+    let tree = serde_json::json!([
+        {"type": "file", "path": "config.json", "size": config.len(), "oid": "abc"},
+        {"type": "file", "path": "model.safetensors", "size": weights.len(), "oid": "def", "lfs": {"oid": sha, "size": weights.len()}},
+        {"type": "file", "path": "pytorch_model.bin", "size": 9, "oid": "x", "lfs": {"oid": "0".repeat(64), "size": 9}},
+        {"type": "file", "path": "tf_model.h5", "size": 9, "oid": "y"},
+        {"type": "directory", "path": "extra", "oid": "z"},
+        {"type": "file", "path": "extra/notes.json", "size": nested.len(), "oid": "w"},
+    ]);
+    let routes: Routes = Arc::new(Mutex::new(HashMap::from([
+        ("/api/models/org/model/tree/main?recursive=true".to_string(), tree.to_string().into_bytes()),
+        ("/blobs/config.json".to_string(), config.clone()),
+        ("/blobs/model.safetensors".to_string(), weights.clone()),
+        ("/blobs/extra/notes.json".to_string(), nested.clone()),
+    ])));
+    let commit = "89abcdef0123456789abcdef0123456789abcdef";
+    let base = serve(routes, commit);
+    let cache = tempfile::tempdir().unwrap();
+    let listed = list_files(&base, "org/model", "main").unwrap();
+    assert_eq!(listed.len(), 5, "directories are not files");
+    let files = wanted(&listed);
+    let names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(names, vec!["config.json", "model.safetensors", "extra/notes.json"], "pickles and other frameworks' weights skipped");
+    let dir = fetch_files(&base, cache.path(), "org/model", "main", &files, false, &|_, _, _| {}).unwrap();
+    assert_eq!(dir, cache.path().join("models--org--model/snapshots").join(commit));
+    assert_eq!(std::fs::read(dir.join("model.safetensors")).unwrap(), weights);
+    assert_eq!(std::fs::read(dir.join("extra/notes.json")).unwrap(), nested, "a nested file links back to its blob");
+    assert!(!dir.join("pytorch_model.bin").exists());
+    // Offline, the snapshot is found by name without the network.
+    let found = resolve_model("org/model", cache.path(), true, &|_, _, _| {}).unwrap();
+    assert_eq!(found, dir);
+    let e = resolve_model("org/other", cache.path(), true, &|_, _, _| {}).unwrap_err();
+    assert!(format!("{e:#}").contains("adaptlab fetch model org/other"), "{e:#}");
+    // A gated repository says how to get in.
+    let e = list_files(&base, "gated/model", "main").unwrap_err();
+    assert!(format!("{e:#}").contains("HF_TOKEN") && format!("{e:#}").contains("gated"), "{e:#}");
 }

@@ -79,7 +79,7 @@ pub fn model(args: &crate::cli::FetchModelArgs, paths: &Paths) -> Result<ExitCod
         eprint!("\r  {} ", file.path);
         progress_line(done, t.or(Some(file.size)));
     };
-    let dir = fetch_files(&paths.hub, &repo, &revision, &files, false, &report)?;
+    let dir = fetch_files(&hf::endpoint(), &paths.hub, &repo, &revision, &files, false, &report)?;
     eprintln!();
     println!("{}", dir.display());
     Ok(ExitCode::Success)

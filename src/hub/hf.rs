@@ -76,10 +76,13 @@ pub fn fetch(endpoint: &str, cache: &Path, repo: &str, revision: &str, filename:
         download(&target, &blob, lfs_sha.as_deref(), token().as_deref(), progress)?;
     }
     let snapshot = dir.join("snapshots").join(&commit);
-    std::fs::create_dir_all(&snapshot)?;
     let link = snapshot.join(filename);
+    // Files in subfolders (`onnx/model.onnx`) link one level further up per folder.
+    let parent = link.parent().unwrap_or(&snapshot);
+    std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
     if !link.exists() {
-        let relative = PathBuf::from("../../blobs").join(&etag);
+        let up = "../".repeat(filename.split('/').count() + 1);
+        let relative = PathBuf::from(format!("{up}blobs")).join(&etag);
         #[cfg(unix)]
         std::os::unix::fs::symlink(&relative, &link).or_else(|_| std::fs::copy(&blob, &link).map(|_| ())).with_context(|| format!("linking {}", link.display()))?;
         #[cfg(not(unix))]

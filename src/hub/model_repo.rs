@@ -70,11 +70,11 @@ pub fn wanted(files: &[RepoFile]) -> Vec<RepoFile> {
 }
 
 /// Fetches `files` of `repo` into the cache and returns the snapshot folder.
-pub fn fetch_files(cache: &Path, repo: &str, revision: &str, files: &[RepoFile], offline: bool, progress: &dyn Fn(&RepoFile, u64, Option<u64>)) -> Result<PathBuf> {
+pub fn fetch_files(endpoint: &str, cache: &Path, repo: &str, revision: &str, files: &[RepoFile], offline: bool, progress: &dyn Fn(&RepoFile, u64, Option<u64>)) -> Result<PathBuf> {
     let mut snapshot = None;
     for file in files {
         let report = |done: u64, total: Option<u64>| progress(file, done, total);
-        let path = hf::fetch(&hf::endpoint(), cache, repo, revision, &file.path, offline, &Progress { report: &report })?;
+        let path = hf::fetch(endpoint, cache, repo, revision, &file.path, offline, &Progress { report: &report })?;
         if let Some(expected) = &file.lfs_sha256 {
             // The blob is named by its sha256 when the hub sent it as the ETag; otherwise check.
             let blob_name = std::fs::read_link(&path).ok().and_then(|l| l.file_name().map(|n| n.to_string_lossy().into_owned()));
@@ -112,7 +112,7 @@ pub fn resolve_model(spec: &str, cache: &Path, offline: bool, progress: &dyn Fn(
         bail!("{repo}@{revision} is not in the hub cache {} and offline mode is on; run `adaptlab fetch model {spec}` on a machine with internet", cache.display());
     }
     let files = wanted(&list_files(&hf::endpoint(), &repo, &revision)?);
-    fetch_files(cache, &repo, &revision, &files, false, progress)
+    fetch_files(&hf::endpoint(), cache, &repo, &revision, &files, false, progress)
 }
 
 #[cfg(test)]
