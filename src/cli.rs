@@ -343,6 +343,32 @@ pub enum BenchCommand {
     /// Q2: MoCo v2 training images/s against the official CIFAR-10 demo's PyTorch loop
     /// (same ResNet-18, batch, queue and augmentations), rounds measured back to back.
     Moco(MocoBenchArgs),
+    /// Q4: LM prefill and decode tokens/s against transformers `generate` on the same
+    /// random-weight GPT-2 small and Qwen2.5-0.5B-shaped models, fp32 and bf16, batch 1 and 8.
+    Lm(LmBenchArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LmBenchArgs {
+    /// gpt2 (124M) and/or qwen2 (Qwen2.5-0.5B-shaped, 494M); repeatable.
+    #[arg(long = "model", default_values = ["gpt2", "qwen2"])]
+    pub models: Vec<String>,
+    /// Prompt tokens per sequence.
+    #[arg(long, default_value_t = 64)]
+    pub prompt: usize,
+    /// New tokens per decode measurement.
+    #[arg(long, default_value_t = 24)]
+    pub new_tokens: usize,
+    /// Batch sizes; repeatable.
+    #[arg(long = "batch", default_values_t = [1usize, 8])]
+    pub batches: Vec<usize>,
+    /// Precisions; repeatable.
+    #[arg(long = "precision", value_enum, default_values_t = [crate::zoo::lm::Precision::Fp32, crate::zoo::lm::Precision::Bf16])]
+    pub precisions: Vec<crate::zoo::lm::Precision>,
+    #[arg(long, default_value_t = 2)]
+    pub rounds: usize,
+    #[command(flatten)]
+    pub python: PythonArg,
 }
 
 #[derive(Debug, Args)]

@@ -44,6 +44,7 @@ fn dispatch(cli: Cli, paths: &Paths) -> anyhow::Result<ExitCode> {
         Some(Command::Bench { what: BenchCommand::Vit(args) }) => commands::bench_vit::vit(&args),
         Some(Command::Bench { what: BenchCommand::Clip(args) }) => commands::bench_clip::clip(&args),
         Some(Command::Bench { what: BenchCommand::Moco(args) }) => commands::bench_moco::moco(&args),
+        Some(Command::Bench { what: BenchCommand::Lm(args) }) => commands::bench_lm::lm(&args),
         Some(Command::Clip { command: ClipCommand::Classify(args) }) => commands::clip::classify(&args, paths),
         Some(Command::Pem { command }) => commands::pem::run(&command),
     }

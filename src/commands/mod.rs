@@ -1,6 +1,7 @@
 //! The CLI's commands, each a thin layer over the library.
 pub mod bench_adapt;
 pub mod bench_clip;
+pub mod bench_lm;
 pub mod bench_moco;
 pub mod bench_peer;
 pub mod bench_vit;
