@@ -7,6 +7,7 @@ pub mod image;
 pub mod image_folder;
 pub mod loader;
 pub mod moco_augment;
+pub mod persian_corpus;
 pub mod rng;
 pub mod split;
 pub mod stanford_dogs;
