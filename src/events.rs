@@ -129,6 +129,9 @@ pub enum Event {
     Value { exp: String, name: String, value: serde_json::Value },
     /// Not run: disabled in the suite, or a dependency did not finish.
     Skipped { exp: String, reason: String },
+    /// The text a language model is generating for the current prompt (`label`), with the
+    /// tokens so far and the decode rate. Shown live, not stored (it comes once per token).
+    Generating { exp: String, label: String, text: String, tokens: u64, tokens_per_s: f64 },
     RunFinished { run_id: String, status: RunStatus },
 }
 
@@ -148,7 +151,8 @@ impl Event {
             | Event::Finished { exp, .. }
             | Event::Failed { exp, .. }
             | Event::Cancelled { exp }
-            | Event::Skipped { exp, .. } => Some(exp),
+            | Event::Skipped { exp, .. }
+            | Event::Generating { exp, .. } => Some(exp),
         }
     }
 }

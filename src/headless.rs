@@ -77,6 +77,15 @@ impl Lines {
             Event::Stage { exp, name, state: StageState::Started } => {
                 self.stages.insert(exp.clone(), name.clone());
             }
+            Event::Generating { exp, label, tokens, tokens_per_s, .. } => {
+                // A rate line every few seconds; the text itself is for the dashboard.
+                let key = format!("{exp}\u{0}generating");
+                if self.last_line.get(&key).is_none_or(|t| now.duration_since(*t) >= LINE_INTERVAL) {
+                    self.last_line.insert(key, now);
+                    let _ = writeln!(out, "[{exp}] generating {label}: {tokens} tokens, {tokens_per_s:.1} tokens/s");
+                }
+                return;
+            }
             Event::Progress { exp, done, total, unit } => {
                 match self.rates.get_mut(exp) {
                     Some(r) => r.update(*done, *total, unit, now),
@@ -133,6 +142,11 @@ impl Bars {
                         bar.set_message(format!("{stage} ({unit})"));
                     }
                 }
+                Event::Generating { exp, label, tokens, tokens_per_s, .. } => {
+                    if let Some(bar) = self.bars.get(exp) {
+                        bar.set_message(format!("generating {label}: {tokens} tokens, {tokens_per_s:.1} tokens/s"));
+                    }
+                }
                 Event::Finished { exp, .. } | Event::Failed { exp, .. } | Event::Cancelled { exp } => {
                     if let Some(bar) = self.bars.remove(exp) {
                         bar.finish_and_clear();
@@ -151,6 +165,21 @@ impl Bars {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn generation_prints_a_throttled_rate_line_without_the_text() {
+        let mut lines = Lines::default();
+        let mut out = Vec::new();
+        let t0 = Instant::now();
+        for (i, secs) in [0u64, 1, 2, 6].into_iter().enumerate() {
+            let e = Event::Generating { exp: "q4".into(), label: "q17".into(), text: "متن تولیدشده".into(), tokens: 10 * (i as u64 + 1), tokens_per_s: 12.5 };
+            lines.handle(&e, t0 + Duration::from_secs(secs), &mut out);
+        }
+        let text = String::from_utf8(out).unwrap();
+        assert_eq!(text.lines().count(), 2, "one line now and one after five seconds: {text}");
+        assert!(text.starts_with("[q4] generating q17: 10 tokens, 12.5 tokens/s"), "{text}");
+        assert!(!text.contains("متن"), "the text is for the dashboard");
+    }
 
     #[test]
     fn plain_lines_throttle_progress_and_show_rate() {

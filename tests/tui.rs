@@ -58,6 +58,20 @@ fn live_frame_mid_run_shows_progress_rate_eta_chart_and_log() {
 }
 
 #[test]
+fn live_pane_shows_the_text_a_language_model_is_writing() {
+    let mut app = demo_app();
+    let t0 = mid_run(&mut app);
+    let text = "Step 1: 3 + 5 = 8. Step 2: 8 - 2 = 6. Answer: 6";
+    let e = Event::Generating { exp: "demo.smoke".into(), label: "q17".into(), text: text.into(), tokens: 23, tokens_per_s: 41.5 };
+    ev(e, &mut app, t0);
+    let shown = frame(&app);
+    assert!(shown.contains("generating · q17 · 23 tokens · 41.5 tokens/s"), "{shown}");
+    assert!(shown.contains("Answer: 6"), "the newest words are in view: {shown}");
+    ev(Event::Finished { exp: "demo.smoke".into(), seconds: 3.0, reused_from: None }, &mut app, t0);
+    assert!(!frame(&app).contains("generating"), "the chart returns when the experiment ends");
+}
+
+#[test]
 fn results_frame_after_finishing() {
     let mut app = demo_app();
     let t0 = mid_run(&mut app);

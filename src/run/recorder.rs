@@ -106,6 +106,8 @@ impl Inner {
                 }
                 due || done >= total
             }
+            // Once per generated token: the dashboard shows it, the event log does not keep it.
+            Event::Generating { .. } => false,
             _ => true,
         };
         if log_it {

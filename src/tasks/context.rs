@@ -127,6 +127,11 @@ impl<'a> TaskContext<'a> {
         self.emit(Event::Log { exp: self.exp_id.clone(), level: LogLevel::Warn, line: line.into() });
     }
 
+    /// The text being generated for `label` (a prompt's id), for the live pane.
+    pub fn generating(&self, label: &str, text: &str, tokens: u64, tokens_per_s: f64) {
+        self.emit(Event::Generating { exp: self.exp_id.clone(), label: label.into(), text: text.into(), tokens, tokens_per_s });
+    }
+
     pub fn table(&self, table: ResultTable) {
         self.emit(Event::Table { exp: self.exp_id.clone(), table });
     }

@@ -46,6 +46,8 @@ pub struct ExpLive {
     pub error: Option<String>,
     pub seconds: Option<f64>,
     pub reused_from: Option<String>,
+    /// What a language model is writing now: (prompt label, text, tokens, tokens/s).
+    pub generating: Option<(String, String, u64, f64)>,
 }
 
 /// History tab: past runs, one opened, one marked for comparison.
@@ -195,6 +197,7 @@ impl App {
                 exp.seconds = Some(*seconds);
                 exp.reused_from = reused_from.clone();
                 exp.stage = None;
+                exp.generating = None;
             }
             Event::Failed { error, .. } => {
                 exp.status = ExpStatus::Failed;
@@ -204,6 +207,9 @@ impl App {
             Event::Skipped { reason, .. } => {
                 exp.status = ExpStatus::Skipped;
                 exp.error = Some(reason.clone());
+            }
+            Event::Generating { label, text, tokens, tokens_per_s, .. } => {
+                exp.generating = Some((label.clone(), text.clone(), *tokens, *tokens_per_s));
             }
             Event::RunStarted { .. } | Event::RunFinished { .. } => {}
         }

@@ -44,7 +44,11 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     };
     frame.render_widget(Gauge::default().ratio(ratio).label(label).gauge_style(theme.accent()), gauge);
 
-    draw_chart(frame, chart, app, theme);
+    match &live.generating {
+        // While a language model writes, its text takes the chart's place.
+        Some((label, text, tokens, rate)) if live.status == crate::events::ExpStatus::Running => draw_generation(frame, chart, label, text, *tokens, *rate, theme),
+        _ => draw_chart(frame, chart, app, theme),
+    }
 
     let mut lines: Vec<Line> = Vec::new();
     if let Some(err) = &live.error {
@@ -57,6 +61,16 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         lines.push(Line::from(Span::styled(line.clone(), style)));
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: true }), log);
+}
+
+fn draw_generation(frame: &mut Frame, area: Rect, label: &str, text: &str, tokens: u64, rate: f64, theme: &Theme) {
+    let title = format!(" generating · {label} · {tokens} tokens · {rate:.1} tokens/s ");
+    // The tail of the text, so the newest words stay in view.
+    let room = (area.width as usize).saturating_mul(area.height.saturating_sub(1) as usize);
+    let chars: Vec<char> = text.chars().collect();
+    let tail: String = chars[chars.len().saturating_sub(room)..].iter().collect();
+    let body = Paragraph::new(tail).wrap(Wrap { trim: false }).block(Block::default().borders(Borders::TOP).title(Span::styled(title, theme.accent())));
+    frame.render_widget(body, area);
 }
 
 fn draw_chart(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
