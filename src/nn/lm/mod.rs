@@ -7,6 +7,7 @@ pub mod generate;
 pub mod gpt2;
 pub mod llama;
 pub mod params;
+pub mod prompt_tuning;
 
 use anyhow::{Context, Result};
 use attention::{attention_mask, KvCache};
