@@ -4,6 +4,7 @@ pub mod context;
 pub mod q1;
 pub mod q2;
 pub mod q3;
+pub mod q4;
 pub mod q5;
 pub mod registry;
 pub mod smoke;
