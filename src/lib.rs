@@ -3,7 +3,7 @@
 //! Tiers, lowest first; a module may use its own tier and the ones below it, never one
 //! above (`tests/layers.rs` checks every `use crate::` against this list):
 //! 0 util:   fsx, paths, clock, events, results, findings, progress, metrics, plots, svg
-//! 1 ml:     nn, data, tokenize, train, hub, cache
+//! 1 ml:     nn, data, tokenize, train, hub, cache, significance
 //! 2 zoo:    zoo
 //! 3 domain: spec, tasks
 //! 4 engine: run, store
@@ -29,6 +29,7 @@ pub mod plots;
 pub mod progress;
 pub mod report;
 pub mod results;
+pub mod significance;
 pub mod run;
 pub mod spec;
 pub mod svg;

@@ -33,3 +33,16 @@ fn per_class_metrics_match_scikit_learn() {
         }
     }
 }
+
+#[test]
+fn mcnemar_exact_matches_scipy_binomtest() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("metrics.json");
+    common::python::run_reference("metrics_reference.py", &[out.to_str().unwrap()]);
+    let cases: Vec<(u64, u64, f64)> = serde_json::from_str(&std::fs::read_to_string(dir.path().join("metrics.json.mcnemar.json")).unwrap()).unwrap();
+    assert_eq!(cases.len(), 7);
+    for (b, c, p) in cases {
+        let ours = adaptlab::significance::mcnemar_exact(b, c);
+        assert!((ours - p).abs() <= 1e-9 * p.max(1e-300) + 1e-15, "b={b} c={c}: {ours} vs scipy {p}");
+    }
+}

@@ -28,6 +28,11 @@ def main(out):
         })
     with open(out, "w") as fh:
         json.dump(cases, fh)
+    # McNemar's exact test: scipy's two-sided binomial test of b discordant pairs among b + c.
+    from scipy.stats import binomtest
+    pairs = [(0, 1), (1, 9), (5, 5), (3, 17), (40, 61), (400, 500), (1200, 1100)]
+    with open(out + ".mcnemar.json", "w") as fh:
+        json.dump([[b, c, binomtest(b, b + c, 0.5).pvalue] for b, c in pairs], fh)
 
 
 if __name__ == "__main__":
