@@ -6,6 +6,7 @@ pub mod classifier;
 pub mod memory;
 pub mod moco;
 pub mod optim;
+pub mod prompt_tuning;
 pub mod schedule;
 pub mod sgd;
 
