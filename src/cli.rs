@@ -230,6 +230,13 @@ pub enum LmCommand {
     Generate(LmGenerateArgs),
     /// Per-token log-probabilities of continuations after a context.
     Score(LmScoreArgs),
+    /// Build (or find) the demo's tiny Persian GPT-2 and print its folder, to try
+    /// `lm generate` on without downloading anything.
+    DemoModel {
+        /// Write it here instead of the cache ($ADAPTLAB_CACHE/models/...).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -39,6 +39,7 @@ fn dispatch(cli: Cli, paths: &Paths) -> anyhow::Result<ExitCode> {
         Some(Command::Fetch { what: FetchCommand::Model(args) }) => commands::fetch::model(&args, paths),
         Some(Command::Lm { command: LmCommand::Generate(args) }) => commands::lm::generate(&args, paths),
         Some(Command::Lm { command: LmCommand::Score(args) }) => commands::lm::score(&args, paths),
+        Some(Command::Lm { command: LmCommand::DemoModel { out } }) => commands::lm::demo_model(out.as_deref(), paths),
         Some(Command::Vit { command: VitCommand::Predict(args) }) => commands::vit::predict(&args),
         Some(Command::Bench { what: BenchCommand::Adapt(args) }) => commands::bench_adapt::adapt(&args),
         Some(Command::Bench { what: BenchCommand::Vit(args) }) => commands::bench_vit::vit(&args),

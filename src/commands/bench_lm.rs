@@ -56,6 +56,10 @@ pub fn lm(a: &LmBenchArgs) -> Result<ExitCode> {
             ours(&model, 1, 8, 2)?; // warm-up
             let _ = peer.measure(&format!("decode 1 8 2 {tag}"))?;
             for &batch in &a.batches {
+                // Each side's first call at a new shape builds its kernels (oneDNN's bf16 ones
+                // especially); both warm up at the measured shapes first.
+                ours(&model, batch, a.prompt, 2)?;
+                let _ = peer.measure(&format!("decode {batch} {} 2 {tag}", a.prompt))?;
                 let (mut pre, mut dec) = (vec![], vec![]);
                 for r in 0..a.rounds {
                     eprintln!("{name} {tag} batch {batch}: round {}/{} ...", r + 1, a.rounds);

@@ -117,3 +117,24 @@ pub fn score(a: &LmScoreArgs, paths: &Paths) -> Result<ExitCode> {
     }
     Ok(ExitCode::Success)
 }
+
+pub fn demo_model(out: Option<&std::path::Path>, paths: &Paths) -> Result<ExitCode> {
+    use crate::zoo::demo_lm::{ensure, pretrain, save_folder, DemoLmConfig};
+    let c = DemoLmConfig::default();
+    let start = std::time::Instant::now();
+    let mut report = |step: usize, loss: f64| {
+        if step % 50 == 0 || step == c.steps {
+            eprintln!("pre-training step {step}/{}: loss {loss:.3} ({:.0} s)", c.steps, start.elapsed().as_secs_f64());
+        }
+    };
+    let dir = match out {
+        Some(dir) => {
+            let p = tch::with_grad(|| pretrain(&c, &mut report))?;
+            save_folder(&p, &c, dir)?
+        }
+        None => ensure(&paths.cache, &c, &mut report)?,
+    };
+    eprintln!("ready in {:.1} s", start.elapsed().as_secs_f64());
+    println!("{}", dir.display());
+    Ok(ExitCode::Success)
+}
