@@ -1,7 +1,7 @@
 //! GPT-2 (transformers' GPT2LMHeadModel): learned token and position embeddings,
 //! pre-LayerNorm blocks with fused qkv. Conv1D layers store weights as [in, out], so
 //! they multiply from the right as they are in the checkpoint.
-use super::attention::{attend, KvCache};
+use super::attention::{attend, linear_rows, KvCache};
 use super::config::{Activation, LmConfig};
 use super::params::ParamSource;
 use tch::nn::{self, Init};
@@ -140,8 +140,9 @@ impl Gpt2 {
     }
 
     pub fn logits(&self, hidden: &Tensor) -> Tensor {
-        // x·Wᵀ through linear: a matmul against the transposed view is slow in bf16 on the CPU.
-        hidden.linear(self.lm_head.as_ref().unwrap_or(&self.wte), None::<&Tensor>)
+        // x·Wᵀ by rows: a matmul against the transposed view, or a 3-D linear, is slow in
+        // bf16 on the CPU.
+        linear_rows(hidden, self.lm_head.as_ref().unwrap_or(&self.wte), None)
     }
 }
 

@@ -1,7 +1,7 @@
 //! The Llama family (transformers' LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM):
 //! RMSNorm, rotary positions, grouped-query attention, SwiGLU. The three differ only in
 //! biases (Qwen2's q/k/v), Mistral's sliding window and the rope parameters.
-use super::attention::{apply_rotary, attend, inverse_frequencies, rotary_tables, KvCache};
+use super::attention::{apply_rotary, attend, inverse_frequencies, linear_rows, rotary_tables, KvCache};
 use super::config::{Activation, LmConfig};
 use super::gpt2::activate;
 use super::params::ParamSource;
@@ -21,7 +21,7 @@ impl Linear {
     }
 
     fn forward(&self, x: &Tensor) -> Tensor {
-        x.linear(&self.weight, self.bias.as_ref())
+        linear_rows(x, &self.weight, self.bias.as_ref())
     }
 }
 
@@ -142,7 +142,7 @@ impl Llama {
     }
 
     pub fn logits(&self, hidden: &Tensor) -> Tensor {
-        hidden.linear(self.lm_head.as_ref().unwrap_or(&self.embed_tokens), None::<&Tensor>)
+        linear_rows(hidden, self.lm_head.as_ref().unwrap_or(&self.embed_tokens), None)
     }
 }
 
