@@ -27,11 +27,16 @@ pub fn dataset_dir(cache: &Path, repo: &str) -> PathBuf {
     cache.join(format!("datasets--{}", repo.replace('/', "--")))
 }
 
-/// The cached file for `revision`, if `refs/<revision>` and the snapshot exist.
-pub fn cached(cache: &Path, repo: &str, revision: &str, filename: &str) -> Option<PathBuf> {
+/// The snapshot folder of `revision` (a branch resolved through `refs/`, or a commit).
+pub fn snapshot_dir(cache: &Path, repo: &str, revision: &str) -> PathBuf {
     let dir = repo_dir(cache, repo);
     let commit = std::fs::read_to_string(dir.join("refs").join(revision)).ok().map(|s| s.trim().to_string()).unwrap_or_else(|| revision.to_string());
-    let path = dir.join("snapshots").join(commit).join(filename);
+    dir.join("snapshots").join(commit)
+}
+
+/// The cached file for `revision`, if `refs/<revision>` and the snapshot exist.
+pub fn cached(cache: &Path, repo: &str, revision: &str, filename: &str) -> Option<PathBuf> {
+    let path = snapshot_dir(cache, repo, revision).join(filename);
     path.is_file().then_some(path)
 }
 

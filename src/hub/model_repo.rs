@@ -103,9 +103,7 @@ pub fn resolve_model(spec: &str, cache: &Path, offline: bool, progress: &dyn Fn(
     }
     let (repo, revision) = parse_repo(spec)?;
     if offline {
-        let dir = hf::repo_dir(cache, &repo);
-        let commit = std::fs::read_to_string(dir.join("refs").join(&revision)).map(|s| s.trim().to_string()).unwrap_or(revision.clone());
-        let snapshot = dir.join("snapshots").join(commit);
+        let snapshot = hf::snapshot_dir(cache, &repo, &revision);
         if snapshot.join("config.json").is_file() {
             return Ok(snapshot);
         }

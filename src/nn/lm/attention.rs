@@ -48,14 +48,6 @@ impl KvCache {
             *v = v.repeat_interleave_self_int(n, 0, None);
         }
     }
-
-    /// Keeps only the batch rows in `rows` (finished sequences leave the batch).
-    pub fn select_rows(&mut self, rows: &Tensor) {
-        for (k, v) in self.layers.iter_mut().flatten() {
-            *k = k.index_select(0, rows);
-            *v = v.index_select(0, rows);
-        }
-    }
 }
 
 /// The boolean mask [b, 1, q, past + q] (true attends) for queries at cache slots

@@ -80,7 +80,7 @@ impl LmConfig {
         }
     }
 
-    /// Bytes of weights per parameter-holding forward, for bandwidth estimates.
+    /// Parameters in the weights (embeddings counted once when tied), for bandwidth estimates.
     pub fn parameter_count(&self) -> i64 {
         let h = self.hidden_size;
         let kv = self.num_kv_heads * self.head_dim;
