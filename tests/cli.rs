@@ -125,14 +125,15 @@ fn check_names_the_line_of_a_broken_suite() {
 fn a_failing_experiment_is_reported_and_sets_the_exit_code() {
     let dir = tempfile::tempdir().unwrap();
     let suite = dir.path().join("fails.yaml");
-    let yaml = format!("{}  - id: zs\n    part: q4\n    task: prompt_tuning\n", common::tiny_yaml(1, 4));
+    // A data file that does not exist fails the experiment when it runs.
+    let yaml = format!("{}  - id: zs\n    part: q4\n    task: reasoning\n    params: {{ dataset: /nonexistent/questions.jsonl }}\n", common::tiny_yaml(1, 4));
     std::fs::write(&suite, yaml).unwrap();
     let out_dir = dir.path().join("out");
     let out = adaptlab(dir.path(), &["--report", "--suite", suite.to_str().unwrap(), "--out", out_dir.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("not finished: zs"));
     let md = std::fs::read_to_string(out_dir.join("report.md")).unwrap();
-    assert!(md.contains("**Failed:** task kind \\`prompt\\_tuning\\` is not implemented"), "{md}");
+    assert!(md.contains("**Failed:**") && md.contains("questions.jsonl"), "{md}");
 }
 
 #[test]

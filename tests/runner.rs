@@ -87,14 +87,14 @@ fn unchanged_experiment_is_reused_and_force_recomputes() {
 
 #[test]
 fn a_failure_does_not_stop_the_others_and_dependents_are_skipped() {
-    let yaml = format!("{}  - id: pending\n    part: q4\n    task: prompt_tuning\n  - id: after\n    part: q5\n    task: vit_lora\n    needs: [pending]\n", tiny_yaml(1, 4));
+    let yaml = format!("{}  - id: pending\n    part: q4\n    task: reasoning\n    params: {{ dataset: /nonexistent/questions.jsonl }}\n  - id: after\n    part: q5\n    task: vit_lora\n    needs: [pending]\n", tiny_yaml(1, 4));
     let suite = parse_suite(&yaml, "t.yaml").unwrap();
     let home = tempfile::tempdir().unwrap();
     let (events, outcome) = run_all(suite, RunOptions::default(), home.path());
     assert_eq!(outcome.status, RunStatus::Failed);
     assert_eq!(outcome.not_finished, ["pending", "after"]);
     let failure = events.iter().find_map(|e| match e { Event::Failed { error, .. } => Some(error.clone()), _ => None }).unwrap();
-    assert!(failure.contains("`prompt_tuning` is not implemented"), "{failure}");
+    assert!(failure.contains("/nonexistent/questions.jsonl"), "{failure}");
     assert!(kinds(&events).contains(&"finished smoke reused=false".to_string()));
     assert!(events.iter().any(|e| matches!(e, Event::Skipped { exp, reason } if exp == "after" && reason.contains("pending"))));
 }
@@ -106,7 +106,7 @@ fn only_selects_an_experiment_and_what_it_needs() {
     assert_eq!(run::select::select(&suite, &["other".into()]).unwrap(), ["other"]);
     let err = run::select::select(&suite, &["smok".into()]).unwrap_err().to_string();
     assert!(err.contains("did you mean `smoke`?"), "{err}");
-    // An explicitly selected disabled experiment runs (and here fails as not implemented).
+    // An explicitly selected disabled experiment runs (and here fails: its data file is missing).
     let home = tempfile::tempdir().unwrap();
     let (events, outcome) = run_all(suite, RunOptions { only: vec!["later".into()], force: false }, home.path());
     assert_eq!(outcome.status, RunStatus::Failed);

@@ -5,6 +5,7 @@ pub mod food101;
 pub mod formats;
 pub mod image;
 pub mod image_folder;
+pub mod labelled_parquet;
 pub mod loader;
 pub mod moco_augment;
 pub mod persian_corpus;

@@ -1,7 +1,9 @@
 //! Generated Persian text for the demo's language model: product and food reviews that
-//! end with their sentiment, and arithmetic word problems with worked, step-by-step
-//! solutions and a final answer (Persian digits), so that the demo LM has learned
-//! something for soft prompts and chain of thought to work with.
+//! end with their sentiment, and arithmetic word problems, a third answered at once and
+//! the rest worked step by step after a fixed trigger sentence, some written several to a
+//! document. The demo LM thus knows both answer formats (so direct answers and chain of
+//! thought can be compared on it) and has seen problems follow one another (so few-shot
+//! prompts look like text it knows).
 use super::rng::SplitMix64;
 
 const NAMES: &[&str] = &["علی", "مریم", "رضا", "سارا", "حسین", "زهرا", "امیر", "نگار"];
@@ -49,7 +51,27 @@ pub fn word_problem(rng: &mut SplitMix64) -> WordProblem {
     }
 }
 
-/// Training lines: reviews with "احساس: مثبت/منفی" and problems with "راه‌حل: ... پاسخ: N".
+/// The sentence that opens a worked solution in the demo corpus ("let's think step by
+/// step"): the demo's zero-shot chain-of-thought trigger.
+pub const STEP_BY_STEP: &str = "بیایید گام به گام فکر کنیم.";
+
+/// The cue of a worked solution ("solution:") and of an immediate answer ("answer:").
+pub const WORKED_CUE: &str = "پاسخ:";
+pub const DIRECT_CUE: &str = "جواب:";
+
+/// A problem as the corpus writes it: answered at once, or worked after the trigger.
+pub fn problem_text(p: &WordProblem, worked: bool) -> String {
+    let answer = persian_number(p.answer);
+    if worked {
+        format!("سوال: {} {WORKED_CUE} {STEP_BY_STEP} {} پس پاسخ {answer} است.", p.question, p.steps)
+    } else {
+        format!("سوال: {} {DIRECT_CUE} {answer}", p.question)
+    }
+}
+
+/// Training documents: reviews ("نظر: ... احساس: مثبت/منفی"), single problems (a third
+/// answered directly) and, one in five problem documents, two or three worked problems
+/// on separate lines.
 pub fn pretraining_lines(seed: u64, count: usize) -> Vec<String> {
     let mut rng = SplitMix64::new(seed);
     (0..count)
@@ -57,9 +79,12 @@ pub fn pretraining_lines(seed: u64, count: usize) -> Vec<String> {
             if i % 2 == 0 {
                 let (text, positive) = review(&mut rng);
                 format!("نظر: {text} احساس: {}", if positive { POSITIVE } else { NEGATIVE })
+            } else if rng.below(5) == 0 {
+                let n = 2 + rng.below(2);
+                (0..n).map(|_| problem_text(&word_problem(&mut rng), true)).collect::<Vec<_>>().join("\n")
             } else {
-                let p = word_problem(&mut rng);
-                format!("سوال: {} راه‌حل: {} پاسخ: {}", p.question, p.steps, persian_number(p.answer))
+                let worked = rng.below(3) != 0;
+                problem_text(&word_problem(&mut rng), worked)
             }
         })
         .collect()
@@ -80,5 +105,10 @@ mod tests {
         assert_eq!(pretraining_lines(3, 10), pretraining_lines(3, 10));
         assert_ne!(pretraining_lines(3, 10), pretraining_lines(4, 10));
         assert_eq!(persian_number(120), "۱۲۰");
+        let lines = pretraining_lines(1, 600);
+        let worked = lines.iter().filter(|l| l.contains(STEP_BY_STEP)).count();
+        let direct = lines.iter().filter(|l| l.starts_with("سوال") && !l.contains(STEP_BY_STEP)).count();
+        assert!(worked > direct && direct > 50, "both answer formats are there: {worked} worked, {direct} direct");
+        assert!(lines.iter().any(|l| l.contains('\n')), "some documents hold several problems");
     }
 }

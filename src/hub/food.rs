@@ -51,27 +51,7 @@ pub fn fetch_hub(endpoint: &str, hub_cache: &Path, revision: &str, progress: &Pr
     if files.is_empty() {
         bail!("{listing_url} lists no parquet files");
     }
-    let repo = hf::dataset_dir(hub_cache, HUB_REPO);
-    // The revision itself names the snapshot; a commit id is what the hub would give.
-    let snapshot = repo.join("snapshots").join(revision);
-    for (path, sha) in &files {
-        let blob_name = sha.clone().unwrap_or_else(|| path.replace('/', "_"));
-        let blob = repo.join("blobs").join(&blob_name);
-        if !blob.is_file() {
-            eprintln!("{path}");
-            download(&format!("{endpoint}/datasets/{HUB_REPO}/resolve/{revision}/{path}"), &blob, sha.as_deref(), hf::token().as_deref(), progress)?;
-        }
-        let link = snapshot.join(path);
-        if !link.exists() {
-            std::fs::create_dir_all(link.parent().context("snapshot path")?)?;
-            let depth = path.matches('/').count() + 2;
-            let relative = PathBuf::from("../".repeat(depth)).join("blobs").join(&blob_name);
-            #[cfg(unix)]
-            std::os::unix::fs::symlink(&relative, &link).or_else(|_| std::fs::copy(&blob, &link).map(|_| ()))?;
-            #[cfg(not(unix))]
-            std::fs::copy(&blob, &link)?;
-        }
-    }
+    let snapshot = hf::fetch_dataset_files(endpoint, hub_cache, HUB_REPO, revision, &files, progress)?;
     let data = Food101::open(&snapshot).context("the downloaded parquet files do not read as Food-101")?;
     Ok(summary(&data))
 }

@@ -27,6 +27,33 @@ pub fn dataset_dir(cache: &Path, repo: &str) -> PathBuf {
     cache.join(format!("datasets--{}", repo.replace('/', "--")))
 }
 
+/// Downloads the (path, LFS sha256) `files` of a data set repository at `revision` into
+/// its blobs, each verified when its sha256 is known, and links them into the snapshot
+/// named by the revision (a commit id is what the hub would give); returns the snapshot.
+pub fn fetch_dataset_files(endpoint: &str, hub_cache: &Path, repo: &str, revision: &str, files: &[(String, Option<String>)], progress: &Progress) -> Result<PathBuf> {
+    let root = dataset_dir(hub_cache, repo);
+    let snapshot = root.join("snapshots").join(revision);
+    for (path, sha) in files {
+        let blob_name = sha.clone().unwrap_or_else(|| path.replace('/', "_"));
+        let blob = root.join("blobs").join(&blob_name);
+        if !blob.is_file() {
+            eprintln!("{path}");
+            download(&format!("{endpoint}/datasets/{repo}/resolve/{revision}/{path}"), &blob, sha.as_deref(), token().as_deref(), progress)?;
+        }
+        let link = snapshot.join(path);
+        if !link.exists() {
+            std::fs::create_dir_all(link.parent().context("snapshot path")?)?;
+            let depth = path.matches('/').count() + 2;
+            let relative = PathBuf::from("../".repeat(depth)).join("blobs").join(&blob_name);
+            #[cfg(unix)]
+            std::os::unix::fs::symlink(&relative, &link).or_else(|_| std::fs::copy(&blob, &link).map(|_| ()))?;
+            #[cfg(not(unix))]
+            std::fs::copy(&blob, &link)?;
+        }
+    }
+    Ok(snapshot)
+}
+
 /// The snapshot folder of `revision` (a branch resolved through `refs/`, or a commit).
 pub fn snapshot_dir(cache: &Path, repo: &str, revision: &str) -> PathBuf {
     let dir = repo_dir(cache, repo);

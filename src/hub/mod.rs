@@ -7,3 +7,4 @@ pub mod food;
 pub mod download;
 pub mod hf;
 pub mod model_repo;
+pub mod q4_data;

@@ -3,7 +3,7 @@
 //! cross-field checks and its run) and one line in `TASKS`, the way ripgrep lists each
 //! flag once. The suite loader, the runner, `check`, the report's coverage table and
 //! the dashboard all read this list; nothing else enumerates kinds.
-use super::{q1, q2, q3, q5, smoke, TaskContext};
+use super::{q1, q2, q3, q4, q5, smoke, TaskContext};
 use crate::spec::kind::{KindDef, Params, ParamsError};
 use crate::spec::validate::{Validate, Violations};
 use crate::spec::{SpecErrors, Suite, SuiteRef};
@@ -137,8 +137,8 @@ pub static TASKS: &[&dyn DynTask] = &[
     &q3::adapt::class_embedding::ClipClassEmbedding,
     &q3::adapt::linear_probe::ClipLinearProbe,
     &q3::compare::ClipCompare,
-    &Pending { kind: "prompt_tuning", question: 4, summary: "soft prompting of a Persian language model", answers: &["q4-soft"] },
-    &Pending { kind: "reasoning", question: 4, summary: "chain of thought, self-consistency and other reasoning methods", answers: &["q4-reasoning"] },
+    &q4::prompt_tuning::PromptTuning,
+    &q4::reasoning::Reasoning,
     &q5::pretrain::VitPretrain,
     &q5::vit_lora::VitLora,
 ];

@@ -81,11 +81,38 @@ pub struct PromptTrainConfig {
 /// Trains `soft` on (input, target) pairs with the LM frozen: AdamW on the prompt alone,
 /// linear decay, loss on the target tokens only. `progress(step, loss)` after each step.
 pub fn train_soft_prompt(lm: &CausalLm, soft: &SoftPrompt, examples: &[(Vec<i64>, Vec<i64>)], cfg: &PromptTrainConfig, progress: &mut dyn FnMut(usize, f64)) -> Result<()> {
+    let params = vec![("prompt_embeddings".to_string(), soft.embeddings.shallow_clone())];
+    train_on_targets(lm, params, examples, cfg, &|ids, mask, labels| soft.loss(lm, ids, mask, labels), progress)
+}
+
+/// Trains LoRA pairs already attached to `lm` (`CausalLm::attach_lora`, whose tensors are
+/// `params`) on the same pairs and loss, the base weights frozen.
+pub fn train_lora(lm: &CausalLm, params: Vec<(String, Tensor)>, examples: &[(Vec<i64>, Vec<i64>)], cfg: &PromptTrainConfig, progress: &mut dyn FnMut(usize, f64)) -> Result<()> {
+    train_on_targets(lm, params, examples, cfg, &|ids, mask, labels| causal_loss(&lm.forward(ids, Some(mask)), labels), progress)
+}
+
+/// transformers' causal LM loss: mean cross-entropy of each next token whose label is not -100.
+pub fn causal_loss(logits: &Tensor, labels: &Tensor) -> Tensor {
+    let logits = logits.to_kind(Kind::Float);
+    let (t, vocab) = (logits.size()[1], logits.size()[2]);
+    let shifted = logits.narrow(1, 0, t - 1).reshape([-1, vocab]);
+    let targets = labels.narrow(1, 1, t - 1).reshape([-1]);
+    shifted.cross_entropy_loss::<Tensor>(&targets, None, tch::Reduction::Mean, -100, 0.0)
+}
+
+type LossFn<'a> = dyn Fn(&Tensor, &Tensor, &Tensor) -> Tensor + 'a;
+
+/// AdamW on `params` over seeded shuffled batches of `examples`, linear decay to zero.
+fn train_on_targets(lm: &CausalLm, params: Vec<(String, Tensor)>, examples: &[(Vec<i64>, Vec<i64>)], cfg: &PromptTrainConfig, loss_of: &LossFn, progress: &mut dyn FnMut(usize, f64)) -> Result<()> {
     if examples.is_empty() {
         bail!("no training examples");
     }
+    let longest = examples.iter().map(|(p, c)| p.len() + c.len()).max().unwrap_or(0) as i64;
+    if longest > lm.cfg.max_positions {
+        bail!("a training example of {longest} tokens exceeds the model's context of {}; shorten the texts", lm.cfg.max_positions);
+    }
     let device = lm.device();
-    let mut opt = AdamW::new(vec![("prompt_embeddings".into(), soft.embeddings.shallow_clone())], AdamWConfig::default());
+    let mut opt = AdamW::new(params, AdamWConfig::default());
     let mut rng = crate::data::rng::SplitMix64::new(cfg.seed);
     let mut order: Vec<usize> = Vec::new();
     for step in 0..cfg.steps {
@@ -100,7 +127,7 @@ pub fn train_soft_prompt(lm: &CausalLm, soft: &SoftPrompt, examples: &[(Vec<i64>
             batch.push(examples[order.pop().expect("refilled above")].clone());
         }
         let (ids, mask, labels) = pad_rows(&batch, 0);
-        let loss = tch::with_grad(|| soft.loss(lm, &ids.to_device(device), &mask.to_device(device), &labels.to_device(device)));
+        let loss = tch::with_grad(|| loss_of(&ids.to_device(device), &mask.to_device(device), &labels.to_device(device)));
         opt.zero_grad();
         loss.backward();
         opt.step(cfg.lr * (cfg.steps - step) as f64 / cfg.steps as f64);

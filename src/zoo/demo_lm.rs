@@ -29,12 +29,17 @@ pub struct DemoLmConfig {
     pub steps: usize,
     pub batch: i64,
     pub seq: i64,
+    /// Steps after the main ones on full-context windows (`long_batch` × n_positions − 1
+    /// tokens) at a tenth of the learning rate, so that every position embedding is
+    /// trained (few-shot prompts reach past `seq`) without unlearning the short ones.
+    pub long_steps: usize,
+    pub long_batch: i64,
     pub lr: f64,
 }
 
 impl Default for DemoLmConfig {
     fn default() -> Self {
-        Self { seed: 0, vocab: 800, n_embd: 128, n_layer: 4, n_head: 4, n_positions: 256, lines: 6000, steps: 300, batch: 16, seq: 96, lr: 3e-3 }
+        Self { seed: 0, vocab: 800, n_embd: 128, n_layer: 4, n_head: 4, n_positions: 256, lines: 6000, steps: 800, batch: 16, seq: 96, long_steps: 200, long_batch: 6, lr: 3e-3 }
     }
 }
 
@@ -94,23 +99,26 @@ pub fn pretrain(c: &DemoLmConfig, progress: &mut dyn FnMut(usize, f64)) -> Resul
     let model = CausalLm::build(cfg, ParamSource::random(Device::Cpu, Kind::Float), Device::Cpu)?;
     let named: Vec<(String, Tensor)> = crate::nn::weights::sorted_variables(&model.vs);
     let mut opt = AdamW::new(named, AdamWConfig { weight_decay: 0.01, ..AdamWConfig::default() });
-    let windows = (stream.len() as i64 - 1) / c.seq;
-    anyhow::ensure!(windows >= c.batch, "the corpus is too small for a batch of {} windows of {} tokens", c.batch, c.seq);
-    let data = Tensor::from_slice(&stream[..(windows * c.seq + 1) as usize]);
+    let long_seq = c.n_positions - 1;
+    let windows = |seq: i64| (stream.len() as i64 - 1) / seq;
+    anyhow::ensure!(windows(long_seq) >= c.long_batch && windows(c.seq) >= c.batch, "the corpus is too small for a batch of {} windows of {} tokens", c.batch, c.seq);
+    let data = Tensor::from_slice(&stream);
     let mut rng = crate::data::rng::SplitMix64::new(c.seed ^ 0x5eed);
     let (mut first, mut last) = (f64::NAN, f64::NAN);
-    for step in 0..c.steps {
-        let starts: Vec<i64> = (0..c.batch).map(|_| rng.below(windows as usize) as i64 * c.seq).collect();
-        let rows: Vec<Tensor> = starts.iter().map(|&s| data.narrow(0, s, c.seq + 1)).collect();
+    for step in 0..c.steps + c.long_steps {
+        let long = step >= c.steps;
+        let (batch, seq) = if long { (c.long_batch, long_seq) } else { (c.batch, c.seq) };
+        let starts: Vec<i64> = (0..batch).map(|_| rng.below(windows(seq) as usize) as i64 * seq).collect();
+        let rows: Vec<Tensor> = starts.iter().map(|&s| data.narrow(0, s, seq + 1)).collect();
         let batch = Tensor::stack(&rows, 0);
-        let (input, target) = (batch.narrow(1, 0, c.seq), batch.narrow(1, 1, c.seq));
+        let (input, target) = (batch.narrow(1, 0, seq), batch.narrow(1, 1, seq));
         let logits = model.forward(&input, None);
         let loss = logits.view([-1, vocab]).cross_entropy_for_logits(&target.reshape([-1]));
         opt.zero_grad();
         loss.backward();
         // Linear warm-up over 10% of the steps, then linear decay.
         let warm = (c.steps / 10).max(1);
-        let lr = c.lr * if step < warm { (step + 1) as f64 / warm as f64 } else { (c.steps - step) as f64 / (c.steps - warm) as f64 };
+        let lr = c.lr * if long { 0.1 } else if step < warm { (step + 1) as f64 / warm as f64 } else { (c.steps - step) as f64 / (c.steps - warm) as f64 };
         opt.step(lr);
         let value = loss.double_value(&[]);
         if step == 0 {
@@ -140,7 +148,7 @@ pub fn save_folder(p: &Pretrained, c: &DemoLmConfig, dir: &Path) -> Result<PathB
 
 /// The demo model folder under `cache` for this config, built once (about a minute on 2 cores).
 pub fn ensure(cache: &Path, c: &DemoLmConfig, progress: &mut dyn FnMut(usize, f64)) -> Result<PathBuf> {
-    let key = format!("demo-gpt2-fa-s{}-v{}-e{}-l{}-n{}", c.seed, c.vocab, c.n_embd, c.n_layer, c.steps);
+    let key = format!("demo-gpt2-fa-c4-s{}-v{}-e{}-l{}-n{}-t{}-f{}", c.seed, c.vocab, c.n_embd, c.n_layer, c.steps, c.seq, c.long_steps);
     let dir = cache.join("models").join(key);
     if dir.join("model.safetensors").is_file() {
         return Ok(dir);

@@ -26,6 +26,7 @@ experiments:
     part: q4
     task: prompt_tuning
     enabled: false
+    params: {{ dataset: /nonexistent/reviews.jsonl }}
 "
     )
 }

@@ -3,6 +3,7 @@
 //! they multiply from the right as they are in the checkpoint.
 use super::attention::{attend, linear_rows, KvCache};
 use super::config::{Activation, LmConfig};
+use super::lora::{LoraSlot, Target};
 use super::params::ParamSource;
 use tch::nn::{self, Init};
 use tch::Tensor;
@@ -65,6 +66,7 @@ pub fn activate(x: &Tensor, act: Activation) -> Tensor {
 struct Block {
     ln_1: LayerNorm,
     c_attn: Conv1d,
+    c_attn_lora: LoraSlot,
     attn_proj: Conv1d,
     ln_2: LayerNorm,
     c_fc: Conv1d,
@@ -92,6 +94,7 @@ impl Gpt2 {
                 Block {
                     ln_1: LayerNorm::new(&b / "ln_1", src, h, eps),
                     c_attn: Conv1d::new(&b / "attn" / "c_attn", src, h, 3 * h),
+                    c_attn_lora: LoraSlot::default(),
                     attn_proj: Conv1d::new(&b / "attn" / "c_proj", src, h, h),
                     ln_2: LayerNorm::new(&b / "ln_2", src, h, eps),
                     c_fc: Conv1d::new(&b / "mlp" / "c_fc", src, h, cfg.intermediate_size),
@@ -121,7 +124,8 @@ impl Gpt2 {
         for (i, b) in self.blocks.iter().enumerate() {
             let (batch, q, h) = x.size3().expect("[b, q, h]");
             let d = h / self.heads;
-            let qkv = b.c_attn.forward(&b.ln_1.forward(&x));
+            let normed = b.ln_1.forward(&x);
+            let qkv = b.c_attn_lora.apply(&normed, b.c_attn.forward(&normed));
             let split = |j: i64| qkv.narrow(2, j * h, h).view([batch, q, self.heads, d]).transpose(1, 2);
             let (query, key, value) = (split(0), split(1), split(2));
             let (key, value) = match cache.as_deref_mut() {
@@ -137,6 +141,18 @@ impl Gpt2 {
             c.advance(embeds.size()[1]);
         }
         self.ln_f.forward(&x)
+    }
+
+    /// PEFT's default LoRA target for GPT-2: the fused q/k/v projection.
+    pub fn lora_targets(&self) -> Vec<Target<'_>> {
+        self.blocks
+            .iter()
+            .enumerate()
+            .map(|(i, b)| {
+                let w = b.c_attn.weight.size();
+                Target { name: format!("transformer.h.{i}.attn.c_attn"), slot: &b.c_attn_lora, in_dim: w[0], out_dim: w[1] }
+            })
+            .collect()
     }
 
     pub fn logits(&self, hidden: &Tensor) -> Tensor {

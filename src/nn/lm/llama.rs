@@ -4,6 +4,7 @@
 use super::attention::{apply_rotary, attend, inverse_frequencies, linear_rows, rotary_tables, KvCache};
 use super::config::{Activation, LmConfig};
 use super::gpt2::activate;
+use super::lora::{LoraSlot, Target};
 use super::params::ParamSource;
 use tch::nn::{self, Init};
 use tch::{Kind, Tensor};
@@ -13,15 +14,21 @@ const STD: Init = Init::Randn { mean: 0.0, stdev: 0.02 };
 struct Linear {
     weight: Tensor,
     bias: Option<Tensor>,
+    lora: LoraSlot,
 }
 
 impl Linear {
     fn new(p: nn::Path, src: &mut ParamSource, n_in: i64, n_out: i64, bias: bool) -> Self {
-        Self { weight: src.get(&p, "weight", &[n_out, n_in], STD), bias: bias.then(|| src.get(&p, "bias", &[n_out], Init::Const(0.0))) }
+        Self { weight: src.get(&p, "weight", &[n_out, n_in], STD), bias: bias.then(|| src.get(&p, "bias", &[n_out], Init::Const(0.0))), lora: LoraSlot::default() }
     }
 
     fn forward(&self, x: &Tensor) -> Tensor {
-        linear_rows(x, &self.weight, self.bias.as_ref())
+        self.lora.apply(x, linear_rows(x, &self.weight, self.bias.as_ref()))
+    }
+
+    fn target(&self, name: String) -> Target<'_> {
+        let w = self.weight.size();
+        Target { name, slot: &self.lora, in_dim: w[1], out_dim: w[0] }
     }
 }
 
@@ -139,6 +146,16 @@ impl Llama {
             c.advance(q);
         }
         self.norm.forward(&x)
+    }
+
+    /// PEFT's default LoRA targets for the Llama family: the query and value projections.
+    pub fn lora_targets(&self) -> Vec<Target<'_>> {
+        let mut out = Vec::new();
+        for (i, l) in self.layers.iter().enumerate() {
+            out.push(l.q.target(format!("model.layers.{i}.self_attn.q_proj")));
+            out.push(l.v.target(format!("model.layers.{i}.self_attn.v_proj")));
+        }
+        out
     }
 
     pub fn logits(&self, hidden: &Tensor) -> Tensor {

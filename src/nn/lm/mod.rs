@@ -6,6 +6,7 @@ pub mod config;
 pub mod generate;
 pub mod gpt2;
 pub mod llama;
+pub mod lora;
 pub mod params;
 pub mod prompt_tuning;
 
@@ -72,6 +73,34 @@ impl CausalLm {
     /// The dtype activations run in (the embeddings').
     pub fn kind(&self) -> Kind {
         self.embedding_matrix().kind()
+    }
+
+    /// The projections PEFT's LoRA adapts by default for this model type.
+    pub fn lora_targets(&self) -> Vec<lora::Target<'_>> {
+        match &self.body {
+            Body::Gpt2(m) => m.lora_targets(),
+            Body::Llama(m) => m.lora_targets(),
+        }
+    }
+
+    /// Gives every default target a LoRA pair of rank `r` in `store` (named as PEFT names
+    /// them, `<module>.lora_A.weight`), returning the pairs' trainable tensors by name.
+    pub fn attach_lora(&self, store: &VarStore, r: i64, alpha: f64) -> Vec<(String, Tensor)> {
+        for t in self.lora_targets() {
+            let mut p = store.root();
+            for part in t.name.split('.') {
+                p = p / part;
+            }
+            t.slot.attach(&p, t.in_dim, t.out_dim, r, alpha);
+        }
+        crate::nn::weights::sorted_variables(store)
+    }
+
+    /// Removes every LoRA pair: the model is the loaded one again.
+    pub fn detach_lora(&self) {
+        for t in self.lora_targets() {
+            t.slot.detach();
+        }
     }
 
     /// Token embeddings [vocab, h] (the input embeddings; tied models share them with the head).

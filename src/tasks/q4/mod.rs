@@ -1,4 +1,10 @@
-//! Question 4: a Persian language model, soft prompting and reasoning methods. What is
-//! here so far: reading answers out of model output, and the data files' readers.
+//! Question 4: a Persian language model, soft prompting (`prompt_tuning`) and reasoning
+//! methods (`reasoning`), with the data readers and answer extraction they share.
 pub mod data;
 pub mod extract;
+pub mod model;
+pub mod params;
+pub mod prompt_tuning;
+pub mod prompts;
+pub mod reasoning;
+pub mod sentiment;
