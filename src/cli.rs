@@ -188,6 +188,23 @@ pub enum FetchCommand {
         #[arg(long, default_value = crate::data::cifar10::PYTHON_MD5)]
         md5: String,
     },
+    /// hezarai/sentiment-dksf (Digikala and SnappFood comments: text, label 0 negative,
+    /// 1 positive, 2 neutral) into the hub cache, for Q4's soft prompting.
+    SentimentDksf {
+        #[arg(long, default_value = "main")]
+        revision: String,
+    },
+    /// ParsiNLU's multiple-choice questions (train.jsonl, test.jsonl) into
+    /// $ADAPTLAB_CACHE/datasets/parsinlu-multiple-choice, for Q4's reasoning; their sha256
+    /// is recorded on the first download and checked on every use.
+    Parsinlu {
+        /// The folder holding the files (the repository's raw URL, a mirror, or file://).
+        #[arg(long, default_value = crate::hub::q4_data::PARSINLU_BASE)]
+        url: String,
+        /// Expected checksums, FILE=SHA256 (e.g. test.jsonl=ab12...), checked on download.
+        #[arg(long, value_name = "FILE=SHA256")]
+        sha256: Vec<String>,
+    },
     /// Stanford Dogs (images.tar + lists.tar) into $ADAPTLAB_CACHE/datasets/stanford-dogs.
     StanfordDogs {
         /// Where images.tar and lists.tar are (an http(s) or file:// URL of a mirror).

@@ -37,6 +37,8 @@ fn dispatch(cli: Cli, paths: &Paths) -> anyhow::Result<ExitCode> {
         Some(Command::Fetch { what: FetchCommand::Food101(args) }) => commands::fetch::food101(&args, paths),
         Some(Command::Fetch { what: FetchCommand::Cifar10 { url, md5 } }) => commands::fetch::cifar10(&url, &md5, paths),
         Some(Command::Fetch { what: FetchCommand::Model(args) }) => commands::fetch::model(&args, paths),
+        Some(Command::Fetch { what: FetchCommand::SentimentDksf { revision } }) => commands::fetch::sentiment_dksf(&revision, paths),
+        Some(Command::Fetch { what: FetchCommand::Parsinlu { url, sha256 } }) => commands::fetch::parsinlu(&url, &sha256, paths),
         Some(Command::Lm { command: LmCommand::Generate(args) }) => commands::lm::generate(&args, paths),
         Some(Command::Lm { command: LmCommand::Score(args) }) => commands::lm::score(&args, paths),
         Some(Command::Lm { command: LmCommand::DemoModel { out } }) => commands::lm::demo_model(out.as_deref(), paths),

@@ -63,3 +63,38 @@ fn prompt_tuning_matches_peft_both_ways() {
     let e = SoftPrompt::load_peft(&out, &lm).err().expect("not a prompt");
     assert!(format!("{e:#}").contains("PROMPT_TUNING"), "{e:#}");
 }
+
+/// LoRA on the LM's attention (`CausalLm::attach_lora`, peft's default targets) gives
+/// peft's logits when its pairs hold peft's weights: GPT-2's fused c_attn (a Conv1D, so
+/// peft's fan_in_fan_out) and Qwen2's q_proj and v_proj.
+#[test]
+fn lora_on_the_lm_matches_peft() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    common::python::run_reference("prompt_tuning_reference.py", &["make", root.to_str().unwrap()]);
+    common::python::run_reference("prompt_tuning_reference.py", &["lora", root.to_str().unwrap()]);
+    let reference = Tensor::read_safetensors(root.join("reference.safetensors")).unwrap();
+    let (ids, mask) = (get(&reference, "ids"), get(&reference, "mask"));
+    for (name, folder) in [("gpt2", "base"), ("qwen2", "qwen2")] {
+        let lm = CausalLm::load(&root.join(folder), Device::Cpu, Kind::Float).unwrap();
+        let store = tch::nn::VarStore::new(Device::Cpu);
+        let pairs = lm.attach_lora(&store, 4, 8.0);
+        let want_pairs = if name == "gpt2" { 2 * 2 } else { 2 * 2 * 2 };
+        assert_eq!(pairs.len(), want_pairs, "{name}: one A and one B per target");
+        let peft = Tensor::read_safetensors(root.join(format!("lora_{name}/adapter_model.safetensors"))).unwrap();
+        for (key, var) in &pairs {
+            let peft_key = format!("base_model.model.{key}");
+            let value = peft.iter().find(|(k, _)| *k == peft_key).map(|(_, t)| t.shallow_clone()).unwrap_or_else(|| panic!("{name}: peft saved no {peft_key}"));
+            tch::no_grad(|| var.shallow_clone().copy_(&value));
+        }
+        let logits = tch::no_grad(|| lm.forward(&ids, Some(&mask)));
+        let want = get(&Tensor::read_safetensors(root.join(format!("lora_{name}.safetensors"))).unwrap(), "logits");
+        let real = mask.to_kind(Kind::Bool).unsqueeze(-1).expand_as(&logits);
+        let d = (logits.masked_select(&real) - want.masked_select(&real)).abs().max().double_value(&[]);
+        eprintln!("{name}: max |logit − peft| with LoRA {d:.2e}");
+        assert!(d <= 1e-4, "{name}: logits with LoRA differ from peft's by {d}");
+        lm.detach_lora();
+        let plain = tch::no_grad(|| lm.forward(&ids, Some(&mask)));
+        assert!((plain - logits).abs().max().double_value(&[]) > 1e-3, "{name}: detaching removes the pairs");
+    }
+}

@@ -33,14 +33,14 @@ q4-soft-length = **Prompt length and initialisation.** { $longest_vs_shortest ->
         [behind] For the better initialisation, { $longest_n } virtual tokens are behind { $shortest_n }: the longer prompt did not train as well in the same number of steps.
        *[other] Only one prompt length was run.
     } { $text_vs_random_shortest ->
-        [ahead] TEXT init is ahead of RANDOM at { $shortest_n } tokens,
-        [level] TEXT and RANDOM init are level at { $shortest_n } tokens,
-        [behind] RANDOM init is ahead of TEXT at { $shortest_n } tokens,
+        [ahead] TEXT init is ahead of RANDOM at n = { $shortest_n },
+        [level] TEXT and RANDOM init are level at n = { $shortest_n },
+        [behind] RANDOM init is ahead of TEXT at n = { $shortest_n },
        *[other] {""}
     }{ $text_vs_random_longest ->
-        [ahead] {" "}and TEXT is ahead at { $longest_n }.
-        [level] {" "}and level at { $longest_n }.
-        [behind] {" "}and RANDOM is ahead at { $longest_n }.
+        [ahead] {" "}and TEXT is ahead at n = { $longest_n }.
+        [level] {" "}and level at n = { $longest_n }.
+        [behind] {" "}and RANDOM is ahead at n = { $longest_n }.
        *[other] {""}
     } PEFT's RANDOM init draws entries from N(0, 1), far larger than the trained embeddings of most models, so a random prompt starts far from anything the model has seen and must travel further; TEXT starts on real words.
 q4-soft-lora = **LoRA, the "more parameters" point:** rank { $lora_r } on the attention trains { NUM($lora_trainable) } parameters and reaches { PCT($lora_accuracy) }, { $lora_vs_soft ->
@@ -59,14 +59,20 @@ q4-soft-cost = **What each costs.** Zero-shot and in-context prompting train not
 q4-reasoning-setup = **Setup.** { $model } answers { $questions } questions from { $data_source } with { $style ->
         [chat] its chat template (the question as the user's turn; the method's opening words start the assistant's turn)
        *[plain] plain prompts in the question–answer form of the papers
-    }. Direct answers get no room to reason; zero-shot chain of thought opens the answer with a trigger (Persian, and English “Let's think step by step.” as Kojima et al. 2022 wrote it); few-shot chain of thought shows { $exemplars } worked { $exemplars_source ->
-        [auto_cot] exemplars built by Auto-CoT (the model's own zero-shot chains on training questions, kept only when their final answer was right)
-       *[suite] exemplars written in the suite
+    }. Direct answers get no room to reason; zero-shot chain of thought opens the answer with a trigger (Persian, and English “Let's think step by step.” as Kojima et al. 2022 wrote it); few-shot chain of thought shows { $exemplars } worked { $exemplars ->
+        [one] exemplar
+       *[other] exemplars
+    } { $exemplars_source ->
+        [auto_cot] built by Auto-CoT (the model's own zero-shot chains on training questions, kept only when their final answer was right)
+       *[suite] written in the suite
     }; self-consistency samples several chains and takes the majority answer. The final answer is read from the output (Persian, Arabic-Indic or Latin digits, “گزینه ۲”, the last answer of a chain); an answer that cannot be read counts as wrong and is reported as “unreadable”. Intervals are 95% bootstrap intervals over questions; the p-value is McNemar's exact test against the direct answers on the same questions.
 
 q4-reasoning-cot = { $cot_vs_direct ->
         [ahead] **Chain of thought beats the direct answer:** { PCT($accuracy_zero_shot_cot) } against { PCT($accuracy_direct) }, at { NUM($tokens_zero_shot_cot, digits: 0) } generated tokens per question instead of { NUM($tokens_direct, digits: 0) }{ $cot_significant ->
-            [true] ; McNemar's p = { NUM($p_zero_shot_cot, digits: 4) }, so the gain is not chance on these questions
+            [true] ; McNemar's p { $p_tiny_zero_shot_cot ->
+                [true] < { NUM(0.0001) }
+               *[other] = { NUM($p_zero_shot_cot, digits: 4) }
+            }, so the gain is not chance on these questions
            *[other] , though McNemar's p = { NUM($p_zero_shot_cot, digits: 4) } does not rule out chance on this many questions
         }.
         [level] **Chain of thought is level with the direct answer:** { PCT($accuracy_zero_shot_cot) } against { PCT($accuracy_direct) }, while it generates { NUM($tokens_zero_shot_cot, digits: 0) } tokens per question instead of { NUM($tokens_direct, digits: 0) }.
@@ -80,7 +86,7 @@ q4-reasoning-trigger = With the English trigger the model reaches { PCT($accurac
 q4-reasoning-few-shot = Few-shot chain of thought reaches { PCT($accuracy_few_shot_cot) }, { $few_shot_vs_zero_shot ->
         [ahead] ahead of the zero-shot trigger: worked exemplars show the model the form of a solution.
         [level] level with the zero-shot trigger.
-       *[behind] behind the zero-shot trigger: the exemplars lengthen the prompt to { NUM($tokens_few_shot_cot, digits: 0) } generated tokens per question and the model copies their form more than their reasoning.
+       *[behind] behind the zero-shot trigger: the exemplars make each prompt { NUM($prompt_tokens_few_shot_cot, digits: 0) } tokens long instead of { NUM($prompt_tokens_zero_shot_cot, digits: 0) }, and this model does worse over the longer context than it gains from the worked examples.
     }
 q4-reasoning-votes = **Self-consistency** ({ $votes_prompt } prompt, sampled chains): one sampled chain scores { PCT($votes_single_accuracy) }, the majority of { $votes_max } scores { PCT($votes_max_accuracy) }; { $votes_vs_single ->
         [ahead] voting gains over a single sample

@@ -66,7 +66,10 @@ q4-reasoning-setup = **چیدمان.** { $model } به { $questions } پرسش �
 
 q4-reasoning-cot = { $cot_vs_direct ->
         [ahead] **زنجیره‌ی تفکر از پاسخ مستقیم بهتر است:** { PCT($accuracy_zero_shot_cot) } در برابر { PCT($accuracy_direct) }، با { NUM($tokens_zero_shot_cot, digits: 0) } توکن تولیدی برای هر پرسش به جای { NUM($tokens_direct, digits: 0) }{ $cot_significant ->
-            [true] ؛ مقدار p آزمون McNemar برابر { NUM($p_zero_shot_cot, digits: 4) } است، پس این برتری روی این پرسش‌ها تصادفی نیست
+            [true] ؛ مقدار p آزمون McNemar { $p_tiny_zero_shot_cot ->
+                [true] کمتر از { NUM(0.0001) }
+               *[other] برابر { NUM($p_zero_shot_cot, digits: 4) }
+            } است، پس این برتری روی این پرسش‌ها تصادفی نیست
            *[other] ، هرچند مقدار p آزمون McNemar ({ NUM($p_zero_shot_cot, digits: 4) }) با این تعداد پرسش تصادف را رد نمی‌کند
         }.
         [level] **زنجیره‌ی تفکر با پاسخ مستقیم هم‌تراز است:** { PCT($accuracy_zero_shot_cot) } در برابر { PCT($accuracy_direct) }، در حالی که برای هر پرسش { NUM($tokens_zero_shot_cot, digits: 0) } توکن به جای { NUM($tokens_direct, digits: 0) } تولید می‌کند.
@@ -80,7 +83,7 @@ q4-reasoning-trigger = با جمله‌ی آغازگر انگلیسی، مدل �
 q4-reasoning-few-shot = زنجیره‌ی تفکر چندنمونه‌ای به { PCT($accuracy_few_shot_cot) } می‌رسد، { $few_shot_vs_zero_shot ->
         [ahead] بهتر از آغازگر بی‌نمونه: نمونه‌های حل‌شده شکل یک راه‌حل را به مدل نشان می‌دهند.
         [level] هم‌تراز آغازگر بی‌نمونه.
-       *[behind] عقب‌تر از آغازگر بی‌نمونه: نمونه‌ها پرامپت را بلند می‌کنند (با { NUM($tokens_few_shot_cot, digits: 0) } توکن تولیدی برای هر پرسش) و مدل بیشتر شکل آن‌ها را تقلید می‌کند تا استدلالشان را.
+       *[behind] عقب‌تر از آغازگر بی‌نمونه: نمونه‌ها طول هر پرامپت را به { NUM($prompt_tokens_few_shot_cot, digits: 0) } توکن به جای { NUM($prompt_tokens_zero_shot_cot, digits: 0) } می‌رسانند، و این مدل در بافتار بلندتر بیش از آنچه از نمونه‌های حل‌شده سود می‌برد، افت می‌کند.
     }
 q4-reasoning-votes = **خودسازگاری** (پرامپت { $votes_prompt }، زنجیره‌های نمونه‌برداری‌شده): یک زنجیره‌ی نمونه‌برداری‌شده { PCT($votes_single_accuracy) } می‌گیرد و اکثریت { $votes_max } زنجیره { PCT($votes_max_accuracy) }؛ { $votes_vs_single ->
         [ahead] رأی‌گیری نسبت به یک نمونه سود می‌دهد

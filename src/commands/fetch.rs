@@ -31,6 +31,29 @@ pub fn clip(args: &FetchClipArgs, paths: &Paths) -> Result<ExitCode> {
     Ok(ExitCode::Success)
 }
 
+pub fn sentiment_dksf(revision: &str, paths: &Paths) -> Result<ExitCode> {
+    let progress = Progress { report: &progress_line };
+    let snapshot = crate::hub::q4_data::fetch_sentiment(&hf::endpoint(), &paths.hub, revision, &progress)?;
+    eprintln!();
+    let files = crate::hub::q4_data::data_files(&snapshot);
+    println!("{}: {} data file(s)", snapshot.display(), files.len());
+    Ok(ExitCode::Success)
+}
+
+pub fn parsinlu(url: &str, sha256: &[String], paths: &Paths) -> Result<ExitCode> {
+    let expected: Vec<(String, String)> = sha256
+        .iter()
+        .map(|s| s.split_once('=').map(|(f, h)| (f.trim().to_string(), h.trim().to_string())).with_context(|| format!("`--sha256 {s}`: write FILE=SHA256, e.g. test.jsonl=<64 hex digits>")))
+        .collect::<Result<_>>()?;
+    let progress = Progress { report: &progress_line };
+    let (dir, sums) = crate::hub::q4_data::fetch_parsinlu(url, &paths.cache, &expected, &progress)?;
+    eprintln!();
+    for (file, sha) in &sums {
+        println!("{}  {}", sha, dir.join(file).display());
+    }
+    Ok(ExitCode::Success)
+}
+
 pub fn stanford_dogs(base: &str, paths: &Paths) -> Result<ExitCode> {
     let cache = &paths.cache;
     let progress = Progress { report: &progress_line };

@@ -39,7 +39,7 @@ pub struct DemoLmConfig {
 
 impl Default for DemoLmConfig {
     fn default() -> Self {
-        Self { seed: 0, vocab: 800, n_embd: 128, n_layer: 4, n_head: 4, n_positions: 256, lines: 6000, steps: 800, batch: 16, seq: 96, long_steps: 200, long_batch: 6, lr: 3e-3 }
+        Self { seed: 0, vocab: 800, n_embd: 128, n_layer: 4, n_head: 4, n_positions: 256, lines: 6000, steps: 800, batch: 16, seq: 96, long_steps: 0, long_batch: 6, lr: 3e-3 }
     }
 }
 

@@ -6,6 +6,10 @@ perturbation (ROOT/peft_trained), and that prompted model's logits, loss and pro
 gradient on a right-padded batch with labels (ROOT/reference.safetensors, ROOT/init.json).
 check ROOT ADAPTER: the logits of peft loading ADAPTER onto ROOT/base for the same batch
 (ROOT/check.safetensors).
+lora ROOT: LoRA with peft's default targets (GPT-2's c_attn; Qwen2's q_proj and v_proj)
+on ROOT/base and on a random Qwen2 (ROOT/qwen2), its pairs randomised so they matter;
+the adapters (ROOT/lora_gpt2, ROOT/lora_qwen2) and each model's logits on the batch
+(ROOT/lora_<name>.safetensors).
 """
 import json
 import os
@@ -72,8 +76,36 @@ def check(root, adapter):
     save_file({"logits": logits.contiguous()}, os.path.join(root, "check.safetensors"))
 
 
+def lora(root):
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM, Qwen2Config
+    ref = load_file(os.path.join(root, "reference.safetensors"))
+    gpt2 = AutoModelForCausalLM.from_pretrained(os.path.join(root, "base"), attn_implementation="sdpa")
+    vocab = gpt2.config.vocab_size
+    torch.manual_seed(1)
+    qcfg = Qwen2Config(vocab_size=vocab, hidden_size=64, intermediate_size=128, num_hidden_layers=2, num_attention_heads=4,
+                       num_key_value_heads=2, max_position_embeddings=128, tie_word_embeddings=True)
+    qwen_dir = os.path.join(root, "qwen2")
+    AutoModelForCausalLM.from_config(qcfg).save_pretrained(qwen_dir)
+    qwen = AutoModelForCausalLM.from_pretrained(qwen_dir, attn_implementation="sdpa")
+    for name, base, targets in [("gpt2", gpt2, ["c_attn"]), ("qwen2", qwen, ["q_proj", "v_proj"])]:
+        model = get_peft_model(base, LoraConfig(r=4, lora_alpha=8, lora_dropout=0.0, target_modules=targets, fan_in_fan_out=name == "gpt2"))
+        g = torch.Generator().manual_seed(7)
+        with torch.no_grad():
+            for pname, p in model.named_parameters():
+                if "lora_" in pname:
+                    p.copy_(torch.randn(p.shape, generator=g) * 0.1)
+        model.save_pretrained(os.path.join(root, f"lora_{name}"))
+        model.eval()
+        with torch.no_grad():
+            logits = model(input_ids=ref["ids"], attention_mask=ref["mask"]).logits
+        save_file({"logits": logits.contiguous()}, os.path.join(root, f"lora_{name}.safetensors"))
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "make":
         make(sys.argv[2])
+    elif sys.argv[1] == "lora":
+        lora(sys.argv[2])
     else:
         check(sys.argv[2], sys.argv[3])

@@ -188,6 +188,7 @@ impl Runner<'_> {
         let max_new = if cot { self.p.max_new_tokens_cot } else { self.p.max_new_tokens_direct } as usize;
         let context = self.lm.model.cfg.max_positions as usize;
         let prompts: Vec<Vec<i64>> = questions.iter().map(|q| self.prompter.build(method, q, shots).map(|(_, ids)| ids)).collect::<Result<_>>()?;
+        self.ctx.value(&format!("prompt_tokens_{label}"), prompts.iter().map(Vec::len).sum::<usize>() as f64 / prompts.len().max(1) as f64);
         let fits: Vec<bool> = prompts.iter().map(|ids| ids.len() + max_new <= context).collect();
         let over = fits.iter().filter(|f| !**f).count();
         if over > 0 {
@@ -419,6 +420,8 @@ fn publish(p: &ReasoningParams, questions: &[Question], runs: &[MethodRun], vote
         ctx.value(&format!("unreadable_{}", r.method.key()), unreadable);
         if let Some(pv) = test {
             ctx.value(&format!("p_{}", r.method.key()), pv);
+            // Below this the report writes "p < 0.0001" rather than a row of zeros.
+            ctx.value(&format!("p_tiny_{}", r.method.key()), pv < 1e-4);
         }
         for want in [true, false] {
             if let Some(i) = correct.iter().position(|&c| c == want) {
