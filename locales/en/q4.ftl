@@ -156,3 +156,7 @@ term-few_shot_cot = few-shot CoT
 term-self_consistency = self-consistency
 term-yes = yes
 term-no = no
+term-generated_reviews = generated reviews
+term-generated_word_problems = generated word problems
+term-sentiment_dksf = hezarai/sentiment-dksf (Digikala and SnappFood comments)
+term-parsinlu_multiple_choice = ParsiNLU's multiple-choice questions

@@ -15,6 +15,7 @@ use crate::results::{ColumnKind, ResultTable};
 use crate::tasks::registry::Task;
 use crate::tasks::TaskContext;
 use crate::tokenize::hf::HfTokenizer;
+use crate::tokenize::persian::isolate_latin_runs;
 use crate::train::prompt_tuning::{classify, train_lora, train_soft_prompt, PromptTrainConfig};
 use crate::zoo::lm::LoadedLm;
 use anyhow::{bail, Result};
@@ -31,7 +32,7 @@ impl Task for PromptTuning {
     const QUESTION: Option<u8> = Some(4);
     const SUMMARY: &'static str = "soft prompting of a Persian language model against hard prompts, in-context examples and LoRA";
     const ANSWERS: &'static [&'static str] = &["q4-soft"];
-    const CODE_VERSION: u32 = 1;
+    const CODE_VERSION: u32 = 3;
 
     fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
         run(p, ctx)
@@ -342,7 +343,7 @@ fn nearest_tokens(table: &Tensor, vectors: &Tensor, k: i64, tok: &HfTokenizer) -
         let (values, ids) = cos.topk((4 * k).min(t.size()[0]), -1, true, true);
         let ids: Vec<Vec<i64>> = Vec::<Vec<i64>>::try_from(ids.to_device(tch::Device::Cpu)).unwrap_or_default();
         let best: Vec<f64> = Vec::<f64>::try_from(values.select(1, 0).to_kind(Kind::Double).to_device(tch::Device::Cpu)).unwrap_or_default();
-        let readable = |id: i64| Some(tok.decode(&[id], false).trim().to_string()).filter(|w| !w.is_empty() && !w.contains('\u{FFFD}'));
+        let readable = |id: i64| Some(tok.decode(&[id], false).trim().to_string()).filter(|w| !w.is_empty() && !w.chars().any(|c| c == '\u{FFFD}' || c.is_control()));
         let words = ids.iter().map(|row| row.iter().filter_map(|&id| readable(id)).take(k as usize).collect()).collect();
         (words, best)
     })
@@ -359,7 +360,8 @@ fn nearest_table(s: &Setup, scored: &[Scored], prompts: &[(Init, u32, Tensor, Te
     let (words_after, cos_after) = nearest_tokens(table_t, after, k, &s.lm.tokenizer);
     let mut table = ResultTable::new("nearest", "Nearest vocabulary tokens of the learned virtual tokens", &[("position", ColumnKind::Integer), ("before", ColumnKind::Text), ("cos_before", ColumnKind::Float), ("after", ColumnKind::Text), ("cos_after", ColumnKind::Float)]);
     for i in 0..words_after.len().min(10) {
-        table.push(vec![json!(i + 1), json!(words_before[i].join(" · ")), json!(cos_before[i]), json!(words_after[i].join(" · ")), json!(cos_after[i])]);
+        let cell = |words: &[String]| json!(isolate_latin_runs(&words.join(" · ")));
+        table.push(vec![json!(i + 1), cell(&words_before[i]), json!(cos_before[i]), cell(&words_after[i]), json!(cos_after[i])]);
     }
     ctx.table(table);
     let mean = |v: &[f64]| v.iter().sum::<f64>() / v.len().max(1) as f64;

@@ -18,6 +18,7 @@ use crate::results::{ColumnKind, ResultTable};
 use crate::significance::{bootstrap_accuracy, discordant, majority, mcnemar_exact};
 use crate::tasks::registry::Task;
 use crate::tasks::TaskContext;
+use crate::tokenize::persian::isolate_latin_runs;
 use crate::zoo::lm::LoadedLm;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
@@ -33,7 +34,7 @@ impl Task for Reasoning {
     const QUESTION: Option<u8> = Some(4);
     const SUMMARY: &'static str = "direct answers, chain of thought, few-shot and Auto-CoT exemplars, self-consistency";
     const ANSWERS: &'static [&'static str] = &["q4-reasoning"];
-    const CODE_VERSION: u32 = 1;
+    const CODE_VERSION: u32 = 3;
 
     fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
         run(p, ctx)
@@ -147,12 +148,12 @@ fn open(p: &ReasoningParams, ctx: &TaskContext) -> Result<Data> {
     let mut notes = Vec::new();
     let category = p.category.as_deref();
     let (mut test, train, source) = match p.dataset.as_str() {
-        "demo" => (demo_questions(p.demo_test, ctx.seed ^ 0x7465_7374, "test"), demo_questions(p.demo_train, ctx.seed ^ 0x7472_6169, "train"), "generated word problems".to_string()),
+        "demo" => (demo_questions(p.demo_test, ctx.seed ^ 0x7465_7374, "test"), demo_questions(p.demo_train, ctx.seed ^ 0x7472_6169, "train"), "generated_word_problems".to_string()),
         "parsinlu" => {
             let dir = crate::hub::q4_data::verify_parsinlu(&ctx.paths().cache)?;
             let test = read_file(&dir.join("test.jsonl"), category, &mut notes)?;
             let train = read_file(&dir.join("train.jsonl"), category, &mut notes)?;
-            (test, train, format!("ParsiNLU multiple choice{}", category.map(|c| format!(" ({c})")).unwrap_or_default()))
+            (test, train, "parsinlu_multiple_choice".to_string())
         }
         file => {
             let path = PathBuf::from(file);
@@ -426,7 +427,8 @@ fn publish(p: &ReasoningParams, questions: &[Question], runs: &[MethodRun], vote
         for want in [true, false] {
             if let Some(i) = correct.iter().position(|&c| c == want) {
                 let a = &r.answers[i];
-                examples.push(vec![json!(r.method.key()), json!(cut(&question_text(&questions[i]), 300)), json!(cut(a.output.trim(), 500)), json!(shown(a.read.as_ref())), json!(truth(&questions[i])), json!(if want { "yes" } else { "no" })]);
+                let text = |t: String| json!(isolate_latin_runs(&t));
+                examples.push(vec![json!(r.method.key()), text(cut(&question_text(&questions[i]), 300)), text(cut(a.output.trim(), 500)), json!(shown(a.read.as_ref())), json!(truth(&questions[i])), json!(if want { "yes" } else { "no" })]);
             }
         }
     }
@@ -490,7 +492,8 @@ mod tests {
         let samples = vec![vec![a("پاسخ ۴"), a("پاسخ ۵"), a("پاسخ ۵"), a("نمی‌دانم"), a("پاسخ ۴")]];
         assert_eq!(voted(&q, &samples, 1), [false]);
         assert_eq!(voted(&q, &samples, 3), [true]);
-        assert_eq!(voted(&q, &samples, 5), [true], "unreadable samples abstain");
+        assert_eq!(voted(&q, &samples, 4), [true], "unreadable samples abstain");
+        assert_eq!(voted(&q, &samples, 5), [false], "a tie goes to the answer seen first");
     }
 
     #[test]

@@ -108,10 +108,11 @@ fn hold_out(items: Vec<Labelled>, share: f64, seed: u64) -> (Vec<Labelled>, Vec<
 pub fn open(p: &PromptTuningParams, paths: &Paths, seed: u64) -> Result<SentimentData> {
     let mut notes = Vec::new();
     let (train, test, source) = match p.dataset.as_str() {
-        "demo" => (demo_split(p.demo_train, seed ^ 0x7261_696e), demo_split(p.demo_test, seed ^ 0x7465_7374), "generated reviews".to_string()),
+        // Built-in sources are named by a term key the report words per language.
+        "demo" => (demo_split(p.demo_train, seed ^ 0x7261_696e), demo_split(p.demo_test, seed ^ 0x7465_7374), "generated_reviews".to_string()),
         "sentiment-dksf" => {
             let (train, test) = dksf(paths, &mut notes)?;
-            (train, test, crate::hub::q4_data::SENTIMENT_REPO.to_string())
+            (train, test, "sentiment_dksf".to_string())
         }
         file => {
             let path = PathBuf::from(file);
