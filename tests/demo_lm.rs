@@ -42,8 +42,8 @@ fn demo_lm_is_a_real_hugging_face_folder_and_learns() {
 
 /// Reviews written as "{text} =>" (pre-training always wrote "نظر: {text} احساس: ..."),
 /// labels " مثبت" / " منفی": the bare model is near or below chance, and a 5-token prompt
-/// initialised from "احساس:" and trained on 64 examples is above it (about 0.6 against
-/// 0.44 here: the demo corpus of the Q4 issue is what makes this margin large).
+/// initialised from "احساس:" and trained on 64 examples is above it (about 0.64 against
+/// 0.41 here).
 fn soft_prompt_learns_a_new_format(lm: &LoadedLm) {
     let enc = |s: &str| lm.tokenizer.encode(s, false).unwrap();
     let labels = vec![enc(" مثبت"), enc(" منفی")];
