@@ -120,4 +120,23 @@ mod tests {
         assert!(few.ends_with("پاسخ:"));
         assert!(p.stops(Method::Direct).contains(&"\n".to_string()));
     }
+
+    #[test]
+    fn chat_prompts_use_the_template_and_open_the_assistant_turn() {
+        let mut tok = HfTokenizer::from_tokenizer(crate::zoo::demo_lm::train_tokenizer(&["سوال پاسخ".to_string()], 300).unwrap());
+        let source = include_str!("../../../tests/fixtures/chat_templates/qwen2_5.jinja").to_string();
+        tok.chat_template = Some(crate::tokenize::chat::ChatTemplate::new(source, vec![]));
+        let cues = Cues::default();
+        let p = Prompter { cues: &cues, chat: true, tokenizer: &tok };
+        let question = q("کدام؟", &["الف", "ب"]);
+        let (direct, _) = p.build(Method::Direct, &question, &[]).unwrap();
+        assert!(direct.contains("<|im_start|>user\nکدام؟\n۱) الف\n۲) ب\nفقط پاسخ نهایی را بنویس.<|im_end|>"), "{direct}");
+        assert!(direct.ends_with("<|im_start|>assistant\n"), "{direct}");
+        let (cot, _) = p.build(Method::ZeroShotCot, &question, &[]).unwrap();
+        assert!(cot.ends_with("<|im_start|>assistant\nبیایید گام به گام فکر کنیم."), "the trigger opens the answer: {cot}");
+        let shot = Shot { question: q("۲+۲؟", &[]), rationale: "۲+۲=۴. پاسخ: ۴".into() };
+        let (few, _) = p.build(Method::FewShotCot, &question, &[shot]).unwrap();
+        assert!(few.contains("<|im_start|>assistant\n۲+۲=۴. پاسخ: ۴<|im_end|>"), "the exemplar is an earlier turn: {few}");
+        assert!(p.stops(Method::Direct).is_empty(), "chat turns end with EOS");
+    }
 }
