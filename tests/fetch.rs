@@ -1,6 +1,8 @@
 //! Downloads against a loopback HTTP server: resume after a dropped connection, sha256
 //! checks, the Hugging Face cache layout (and reuse with the network gone), and
-//! `fetch stanford-dogs` from a mirror of generated archives.
+//! `fetch stanford-dogs` from a mirror of generated archives, and Q4's sentiment-dksf
+//! parquet files from a hub tree listing.
+mod common;
 use adaptlab::hub::download::{download, partial_path, sha256_file, Progress};
 use adaptlab::hub::{dogs, hf};
 use sha2::{Digest, Sha256};
@@ -231,4 +233,34 @@ fn a_whole_model_repository_is_fetched_from_its_tree_listing() {
     // A gated repository says how to get in.
     let e = list_files(&base, "gated/model", "main").unwrap_err();
     assert!(format!("{e:#}").contains("HF_TOKEN") && format!("{e:#}").contains("gated"), "{e:#}");
+}
+
+#[test]
+fn sentiment_dksf_parquet_files_are_fetched_and_read() {
+    use adaptlab::hub::q4_data::{data_files, fetch_sentiment, sentiment_snapshot, SENTIMENT_REPO};
+    use adaptlab::tasks::q4::params::PromptTuningParams;
+    let made = tempfile::tempdir().unwrap();
+    common::python::run_reference("q4_reference.py", &["sentiment", made.path().to_str().unwrap()]);
+    let mut routes = HashMap::new();
+    let mut tree = Vec::new();
+    for name in ["train-00000-of-00001.parquet", "test-00000-of-00001.parquet"] {
+        let body = std::fs::read(made.path().join("data").join(name)).unwrap();
+        let sha = hex::encode(Sha256::digest(&body));
+        tree.push(serde_json::json!({"type": "file", "path": format!("data/{name}"), "size": body.len(), "oid": "x", "lfs": {"oid": sha, "size": body.len()}}));
+        routes.insert(format!("/datasets/{SENTIMENT_REPO}/resolve/main/data/{name}"), body);
+    }
+    tree.push(serde_json::json!({"type": "file", "path": "README.md", "size": 3, "oid": "y"}));
+    tree.push(serde_json::json!({"type": "directory", "path": "data", "oid": "z"}));
+    routes.insert(format!("/api/datasets/{SENTIMENT_REPO}/tree/main?recursive=true"), serde_json::Value::Array(tree).to_string().into_bytes());
+    let base = serve(Arc::new(Mutex::new(routes)), "unused");
+    let root = tempfile::tempdir().unwrap();
+    let paths = adaptlab::paths::Paths::under(root.path());
+    let snapshot = fetch_sentiment(&base, &paths.hub, "main", &quiet()).unwrap();
+    assert_eq!(data_files(&snapshot).len(), 2, "the parquet files, not the README");
+    assert_eq!(sentiment_snapshot(&paths.hub), Some(snapshot));
+    let p = PromptTuningParams { dataset: "sentiment-dksf".into(), ..Default::default() };
+    let data = adaptlab::tasks::q4::sentiment::open(&p, &paths, 1).unwrap();
+    assert_eq!((data.train.len(), data.test.len()), (4, 2), "the row without text is skipped");
+    assert_eq!(data.labels.len(), 3, "negative, positive and neutral all occur");
+    assert!(data.notes.iter().any(|n| n.contains("train-00000-of-00001.parquet: 1 rows skipped (first: row 2")), "{:?}", data.notes);
 }
