@@ -95,3 +95,33 @@ fn compare_must_name_experiments_it_needs() {
     let yaml = format!("{HEAD}  - id: zs\n    part: q3a\n    task: clip_zero_shot\n  - id: cmp\n    part: q3f\n    task: clip_compare\n    needs: [zs]\n    params: {{ base: zs, large: other }}\n");
     insta::assert_snapshot!(errors(&yaml));
 }
+
+#[test]
+fn a_byte_order_mark_is_not_content() {
+    let yaml = format!("\u{feff}{HEAD}  - id: a\n    part: demo\n    task: smoke\n");
+    let suite = parse_suite(&yaml, "bom.yaml").expect("a suite saved with a BOM reads as without one");
+    assert_eq!(suite.experiments.len(), 1);
+    // Locations still count from the first real line.
+    let bad = format!("\u{feff}{HEAD}  - id: a\n    part: demo\n    task: smokee\n");
+    assert!(errors_in(&bad).contains("suite.yaml:5:"), "{}", errors_in(&bad));
+}
+
+fn errors_in(yaml: &str) -> String {
+    parse_suite(yaml, "suite.yaml").err().map(|e| e.to_string()).unwrap_or_default()
+}
+
+#[test]
+fn a_tab_in_the_indentation_says_yaml_wants_spaces() {
+    let e = errors(&format!("{HEAD}  - id: a\n\tpart: demo\n    task: smoke\n"));
+    assert!(e.contains("suite.yaml:4:") && e.contains("indents with spaces, not tabs") && e.contains("line 4"), "{e}");
+}
+
+#[test]
+fn messages_name_no_rust_types() {
+    for yaml in ["just text\n", "name: t\nexperiments: 3\n", "name: t\nexperiments:\n  - 5\n", "name: t\ndefaults: [1]\nexperiments: []\n"] {
+        let e = errors(yaml);
+        assert!(!e.contains("struct ") && !e.contains("Raw"), "{e}");
+    }
+    let e = errors(&format!("{HEAD}  - id: a\n    part: q4\n    task: prompt_tuning\n    params:\n      train: 5\n"));
+    assert!(!e.contains("struct ") && e.contains("mapping"), "{e}");
+}

@@ -119,7 +119,9 @@ impl Errors<'_> {
 /// Parses and validates a suite against the task kinds in `kinds` (the task registry);
 /// `file` names it in error messages.
 pub fn parse_suite(text: &str, file: &str, kinds: &[&'static dyn KindDef]) -> Result<Suite, SpecErrors> {
-    let raw: RawSuite = serde_norway::from_str(text).map_err(|e| SpecErrors(vec![serde_error(&e, file)]))?;
+    // Editors on Windows start UTF-8 files with a byte-order mark; it is not content.
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let raw: RawSuite = serde_norway::from_str(text).map_err(|e| SpecErrors(vec![serde_error(&e, file, text)]))?;
     let mut errors = Errors { file, index: LocationIndex::build(text), list: Vec::new() };
 
     if raw.experiments.is_empty() {
@@ -255,7 +257,7 @@ fn typed_params(kind: &dyn KindDef, value: &serde_norway::Value, needs: &[String
             let inner = e.path().to_string();
             let field_path = if inner == "." { path.to_string() } else { super::locate::join_key(path, &inner) };
             let message = e.inner().to_string();
-            let message = strip_location(&message).to_string();
+            let message = plain_types(strip_location(&message));
             match unknown_field(&message) {
                 Some((field, expected)) => {
                     let hint = unknown_field_hint(&field, &expected);
@@ -273,6 +275,25 @@ fn typed_params(kind: &dyn KindDef, value: &serde_norway::Value, needs: &[String
             None
         }
     }
+}
+
+/// serde's message with Rust type names ("expected struct RawExperiment") in the words a
+/// suite's author uses.
+fn plain_types(message: &str) -> String {
+    let mut out = message.to_string();
+    for (rust, words) in [
+        ("struct RawSuite", "a suite: a mapping with `name` and `experiments`"),
+        ("struct RawExperiment", "an experiment: a mapping with `id`, `part`, `task` and `params`"),
+        ("struct RawDefaults", "a mapping of defaults (`seed`, `device`)"),
+    ] {
+        out = out.replace(rust, words);
+    }
+    // Any other struct is a block of params.
+    while let Some(i) = out.find("expected struct ") {
+        let end = out[i + 16..].find(|c: char| !c.is_alphanumeric() && c != '_').map_or(out.len(), |j| i + 16 + j);
+        out.replace_range(i..end, "expected a mapping of `key: value` lines");
+    }
+    out.replace("expected a sequence", "expected a list (`- item` lines or `[a, b]`)")
 }
 
 /// serde_norway's message without its trailing " at line L column C".
@@ -295,11 +316,13 @@ fn unknown_field_hint(field: &str, expected: &[String]) -> String {
         .unwrap_or_else(|| format!("allowed keys here: {}", expected.join(", ")))
 }
 
-fn serde_error(e: &serde_norway::Error, file: &str) -> SpecError {
+fn serde_error(e: &serde_norway::Error, file: &str, text: &str) -> SpecError {
     let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-    let message = strip_location(&e.to_string()).to_string();
+    let message = plain_types(strip_location(&e.to_string()));
+    let tab_in_indent = text.lines().nth(line.saturating_sub(1)).is_some_and(|l| l.chars().take_while(|c| c.is_whitespace()).any(|c| c == '\t'));
     let hint = match unknown_field(&message) {
         Some((field, expected)) => Some(unknown_field_hint(&field, &expected)),
+        None if tab_in_indent => Some(format!("YAML indents with spaces, not tabs: replace the tab at the start of line {line} with spaces")),
         None if message.contains("missing field") => Some("add the missing key (see experiments/demo.yaml for a complete entry)".into()),
         None => None,
     };
