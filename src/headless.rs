@@ -37,6 +37,29 @@ pub fn describe(event: &Event) -> Option<String> {
     })
 }
 
+/// Experiments settled of those in the run, as a line after each one settles.
+#[derive(Default)]
+struct SuiteCount {
+    total: usize,
+    done: usize,
+}
+
+impl SuiteCount {
+    fn on(&mut self, event: &Event) -> Option<String> {
+        match event {
+            Event::RunStarted { selected, .. } => {
+                self.total = selected.len();
+                None
+            }
+            Event::Finished { .. } | Event::Failed { .. } | Event::Cancelled { .. } | Event::Skipped { .. } if self.total > 0 => {
+                self.done += 1;
+                Some(format!("[suite] {}/{} experiments done", self.done, self.total))
+            }
+            _ => None,
+        }
+    }
+}
+
 fn status_text(status: RunStatus) -> &'static str {
     match status {
         RunStatus::Finished => "all experiments finished",
@@ -60,6 +83,7 @@ fn progress_line(exp: &str, stage: &str, rate: &Rate) -> String {
 
 #[derive(Default)]
 struct Lines {
+    suite: SuiteCount,
     rates: HashMap<String, Rate>,
     stages: HashMap<String, String>,
     last_line: HashMap<String, Instant>,
@@ -106,11 +130,15 @@ impl Lines {
         if let Some(line) = describe(event) {
             let _ = writeln!(out, "{line}");
         }
+        if let Some(line) = self.suite.on(event) {
+            let _ = writeln!(out, "{line}");
+        }
     }
 }
 
 #[derive(Default)]
 struct Bars {
+    suite: SuiteCount,
     bars: HashMap<String, ProgressBar>,
     stages: HashMap<String, String>,
 }
@@ -158,6 +186,9 @@ impl Bars {
             if let Some(line) = describe(&event) {
                 let _ = multi.println(line);
             }
+            if let Some(line) = self.suite.on(&event) {
+                let _ = multi.println(line);
+            }
         }
     }
 }
@@ -197,5 +228,19 @@ mod tests {
         // First update, then every 5 s, then the last one.
         assert_eq!(progress.len(), 3, "{text}");
         assert!(progress[2].starts_with("[e] train 10/10 steps (100%), 1.0 steps/s"), "{text}");
+    }
+
+    #[test]
+    fn each_settled_experiment_prints_the_suite_count() {
+        let mut lines = Lines::default();
+        let mut out = Vec::new();
+        let now = Instant::now();
+        lines.handle(&Event::RunStarted { run_id: "r".into(), suite: "s".into(), selected: vec!["a".into(), "b".into(), "c".into()] }, now, &mut out);
+        lines.handle(&Event::Finished { exp: "a".into(), seconds: 1.0, reused_from: None }, now, &mut out);
+        lines.handle(&Event::Failed { exp: "b".into(), error: "x".into() }, now, &mut out);
+        lines.handle(&Event::Skipped { exp: "c".into(), reason: "y".into() }, now, &mut out);
+        let text = String::from_utf8(out).unwrap();
+        let counts: Vec<&str> = text.lines().filter(|l| l.starts_with("[suite]")).collect();
+        assert_eq!(counts, ["[suite] 1/3 experiments done", "[suite] 2/3 experiments done", "[suite] 3/3 experiments done"], "{text}");
     }
 }

@@ -152,3 +152,30 @@ fn fits_small_and_large_terminals() {
         terminal.draw(|f| view::draw(f, &app, &Theme { colour: false })).unwrap();
     }
 }
+
+/// The Live tab follows the experiment that is running until the user moves the
+/// selection; `f` follows again. The title bar counts the run's settled experiments.
+#[test]
+fn the_selection_follows_the_running_experiment_until_moved() {
+    let mut app = demo_app();
+    let t0 = Instant::now();
+    let ids: Vec<String> = app.suite.experiments.iter().take(3).map(|e| e.id.clone()).collect();
+    let start = |exp: &str| Event::ExperimentStarted { exp: exp.into(), spec_hash: "h".into(), device: "cpu".into() };
+    let finish = |exp: &str| Event::Finished { exp: exp.into(), seconds: 1.0, reused_from: None };
+    ev(Event::RunStarted { run_id: "r".into(), suite: "demo".into(), selected: ids.clone() }, &mut app, t0);
+    ev(start(&ids[0]), &mut app, t0);
+    assert_eq!(app.selected_id(), Some(ids[0].as_str()));
+    ev(finish(&ids[0]), &mut app, t0);
+    ev(start(&ids[1]), &mut app, t0);
+    assert_eq!(app.selected_id(), Some(ids[1].as_str()), "the pane moves on with the run");
+    let text = frame(&app);
+    assert!(text.contains("▶ 1/3 done") && text.contains("following the run"), "{text}");
+    app.on_key('k');
+    assert!(!app.follow);
+    ev(finish(&ids[1]), &mut app, t0);
+    ev(start(&ids[2]), &mut app, t0);
+    assert_eq!(app.selected_id(), Some(ids[0].as_str()), "a selection the user made stays");
+    app.on_key('f');
+    assert_eq!(app.selected_id(), Some(ids[2].as_str()), "f jumps back to the running experiment");
+    assert!(app.follow);
+}

@@ -89,6 +89,8 @@ pub struct App {
     pub metric_choice: usize,
     pub show_help: bool,
     pub message: Option<String>,
+    /// The selection moves to each experiment as it starts, until the user moves it.
+    pub follow: bool,
 }
 
 impl App {
@@ -115,6 +117,7 @@ impl App {
             metric_choice: 0,
             show_help: false,
             message: None,
+            follow: true,
         }
     }
 
@@ -148,6 +151,26 @@ impl App {
         self.selected_id().and_then(|id| self.exps.get(id))
     }
 
+    /// (experiments settled, experiments in the run) while a run goes.
+    pub fn run_progress(&self) -> Option<(usize, usize)> {
+        if !self.running {
+            return None;
+        }
+        let in_run = self.exps.values().filter(|e| !matches!(e.status, ExpStatus::Pending | ExpStatus::Disabled));
+        let (mut done, mut total) = (0, 0);
+        for e in in_run {
+            total += 1;
+            done += usize::from(matches!(e.status, ExpStatus::Finished | ExpStatus::Failed | ExpStatus::Cancelled | ExpStatus::Skipped));
+        }
+        Some((done, total))
+    }
+
+    fn select_running(&mut self) {
+        if let Some(i) = self.suite.experiments.iter().position(|e| self.exps.get(&e.id).is_some_and(|x| x.status == ExpStatus::Running)) {
+            self.selected = i;
+        }
+    }
+
     /// Applies one runner event.
     pub fn on_event(&mut self, event: &Event, now: Instant) {
         if let Event::RunStarted { run_id, selected, .. } = event {
@@ -165,6 +188,11 @@ impl App {
             self.last_status = Some(*status);
             self.message = Some(format!("run finished: {}", status.as_str()));
             return;
+        }
+        if let (Event::ExperimentStarted { exp, .. }, true) = (event, self.follow) {
+            if let Some(i) = self.suite.experiments.iter().position(|e| &e.id == exp) {
+                self.selected = i;
+            }
         }
         let Some(exp) = event.exp().and_then(|id| self.exps.get_mut(id)) else { return };
         match event {
@@ -259,6 +287,12 @@ impl App {
                 self.metric_choice += 1;
                 Action::None
             }
+            'f' if self.tab != Tab::History => {
+                self.follow = true;
+                self.select_running();
+                self.message = Some("following the running experiment".into());
+                Action::None
+            }
             'r' | '\n' | 'F' if self.tab != Tab::History && self.tab != Tab::Report => self.start(key),
             'c' if self.running => {
                 self.message = Some("cancelling at the next step...".into());
@@ -316,6 +350,9 @@ impl App {
         if self.tab == Tab::History {
             self.history.opened = None;
             self.history.diff = None;
+        } else if self.running && self.follow {
+            self.follow = false;
+            self.message = Some("stopped following the running experiment; f follows it again".into());
         }
     }
 }

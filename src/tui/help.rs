@@ -8,6 +8,7 @@ use ratatui::Frame;
 const KEYS: &[(&str, &str)] = &[
     ("Tab, 1-4", "switch tab: Live, Results, History, Report"),
     ("↑ ↓ / j k", "select an experiment (or a run in History)"),
+    ("f", "follow the running experiment (moving the selection stops it)"),
     ("r", "run the whole suite (finished experiments are reused)"),
     ("⏎", "run the selected experiment (and what it needs)"),
     ("F", "run the selected experiment again, recomputing"),

@@ -31,7 +31,10 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
 
 fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let [name, tabs] = Layout::horizontal([Constraint::Length(area.width.saturating_sub(44).max(10)), Constraint::Length(44)]).areas(area);
-    let state = if app.running { " ▶ running" } else { "" };
+    let state = match app.run_progress() {
+        Some((done, total)) => format!(" ▶ {done}/{total} done"),
+        None => String::new(),
+    };
     let title = Line::from(vec![Span::styled("adaptlab", theme.title()), Span::raw(format!(" · {}{state}", app.suite.name))]);
     frame.render_widget(Paragraph::new(title), name);
     let selected = TABS.iter().position(|t| *t == app.tab).unwrap_or(0);
@@ -46,7 +49,8 @@ fn draw_footer(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let keys = match app.tab {
                 Tab::History => "↑↓ run  ⏎ open  m compare  Tab/1-4 tabs  ? help  q quit",
                 Tab::Report => "g render  l language  Tab/1-4 tabs  ? help  q quit",
-                _ if app.running => "↑↓ select  m metric  c cancel  Tab/1-4 tabs  ? help",
+                _ if app.running && app.follow => "following the run  ↑↓ select  m metric  c cancel  ? help",
+                _ if app.running => "↑↓ select  f follow the run  m metric  c cancel  ? help",
                 _ => "↑↓ select  ⏎ run one  r run all  F force  Tab/1-4  ? help  q quit",
             };
             Line::from(Span::styled(keys, theme.dim()))
