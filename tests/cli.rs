@@ -226,3 +226,25 @@ fn doctor_finds_weights_in_the_hub_cache() {
     assert_eq!(xxl["present"], true, "{xxl}");
     assert!(xxl["path"].as_str().unwrap().ends_with("open_clip_pytorch_model.bin"));
 }
+
+/// Two processes on one store (a second headless run while the first trains, as with the
+/// dashboard open beside a headless run): both finish, both runs are recorded, and the
+/// database passes SQLite's integrity check.
+#[test]
+fn two_runs_share_one_store() {
+    let dir = tempfile::tempdir().unwrap();
+    let (first_suite, second_suite) = (dir.path().join("first.yaml"), dir.path().join("second.yaml"));
+    std::fs::write(&first_suite, common::tiny_yaml(21, 400)).unwrap();
+    std::fs::write(&second_suite, common::tiny_yaml(22, 40)).unwrap();
+    let (mut first, rest) = spawn_until(dir.path(), &first_suite, "[smoke] train");
+    let second = adaptlab(dir.path(), &["run", "--suite", second_suite.to_str().unwrap()]);
+    assert_eq!(second.status.code(), Some(0), "{}", text(&second.stderr));
+    let rest: Vec<String> = rest.map_while(Result::ok).collect();
+    assert!(first.wait().unwrap().success(), "{rest:?}");
+    let list = json(&adaptlab(dir.path(), &["runs", "list", "--json"]));
+    let statuses: Vec<&str> = list.as_array().unwrap().iter().map(|r| r["run"]["status"].as_str().unwrap()).collect();
+    assert_eq!(statuses, ["finished", "finished"], "{list}");
+    let db = rusqlite::Connection::open(dir.path().join("runs.sqlite")).unwrap();
+    let check: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(check, "ok");
+}
