@@ -32,7 +32,7 @@ impl Task for PromptTuning {
     const QUESTION: Option<u8> = Some(4);
     const SUMMARY: &'static str = "soft prompting of a Persian language model against hard prompts, in-context examples and LoRA";
     const ANSWERS: &'static [&'static str] = &["q4-soft"];
-    const CODE_VERSION: u32 = 3;
+    const CODE_VERSION: u32 = 4;
 
     fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
         run(p, ctx)
@@ -83,8 +83,14 @@ fn macro_f1(truth: &[usize], predicted: &[usize], classes: usize) -> f64 {
     c.macro_avg().2
 }
 
+/// A model input as the model's tokenizer writes one (with its BOS, for the Llama family).
 fn encode(tok: &HfTokenizer, text: &str) -> Result<Vec<i64>> {
-    tok.encode(text, false)
+    tok.encode(text, true)
+}
+
+/// A label word, scored as the continuation of an input: no special tokens.
+fn encode_word(tok: &HfTokenizer, word: &str) -> Result<Vec<i64>> {
+    tok.encode(&format!(" {}", word.trim()), false)
 }
 
 /// k training examples, as even over the labels as k allows, in a seeded order.
@@ -164,7 +170,7 @@ fn run(p: &PromptTuningParams, ctx: &TaskContext) -> Result<()> {
     }
     let lm = model::load(&p.model, p.precision, ctx)?;
     let tok = &lm.tokenizer;
-    let words: Vec<Vec<i64>> = data.labels.iter().map(|l| encode(tok, &format!(" {}", l.word.trim()))).collect::<Result<_>>()?;
+    let words: Vec<Vec<i64>> = data.labels.iter().map(|l| encode_word(tok, &l.word)).collect::<Result<_>>()?;
     if let Some(i) = words.iter().position(Vec::is_empty) {
         bail!("the label word `{}` has no tokens", data.labels[i].word);
     }
