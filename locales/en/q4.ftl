@@ -70,7 +70,7 @@ q4-reasoning-setup = **Setup.** { $model } answers { $questions } questions from
 q4-reasoning-cot = { $cot_vs_direct ->
         [ahead] **Chain of thought beats the direct answer:** { PCT($accuracy_zero_shot_cot) } against { PCT($accuracy_direct) }, at { NUM($tokens_zero_shot_cot, digits: 0) } generated tokens per question instead of { NUM($tokens_direct, digits: 0) }{ $cot_significant ->
             [true] ; McNemar's p { $p_tiny_zero_shot_cot ->
-                [true] < { NUM(0.0001) }
+                [true] < 0.0001
                *[other] = { NUM($p_zero_shot_cot, digits: 4) }
             }, so the gain is not chance on these questions
            *[other] , though McNemar's p = { NUM($p_zero_shot_cot, digits: 4) } does not rule out chance on this many questions

@@ -70,7 +70,7 @@ q4-reasoning-setup = **چیدمان.** { $model } به { $questions } پرسش �
 q4-reasoning-cot = { $cot_vs_direct ->
         [ahead] **زنجیره‌ی تفکر از پاسخ مستقیم بهتر است:** { PCT($accuracy_zero_shot_cot) } در برابر { PCT($accuracy_direct) }، با { NUM($tokens_zero_shot_cot, digits: 0) } توکن تولیدی برای هر پرسش به جای { NUM($tokens_direct, digits: 0) }{ $cot_significant ->
             [true] ؛ مقدار p آزمون McNemar { $p_tiny_zero_shot_cot ->
-                [true] کمتر از { NUM(0.0001) }
+                [true] کمتر از ۰٫۰۰۰۱
                *[other] برابر { NUM($p_zero_shot_cot, digits: 4) }
             } است، پس این برتری روی این پرسش‌ها تصادفی نیست
            *[other] ، هرچند مقدار p آزمون McNemar ({ NUM($p_zero_shot_cot, digits: 4) }) با این تعداد پرسش تصادف را رد نمی‌کند
