@@ -29,6 +29,14 @@ impl SplitMix64 {
         (self.next_u64() % n as u64) as usize
     }
 
+    /// Fisher–Yates shuffle in place (from the last element down, as every caller here
+    /// has always shuffled, so seeded orders stay what they were).
+    pub fn shuffle<T>(&mut self, items: &mut [T]) {
+        for i in (1..items.len()).rev() {
+            items.swap(i, self.below(i + 1));
+        }
+    }
+
     /// Approximately standard normal (sum of uniforms; enough for pixel noise).
     pub fn normal(&mut self) -> f32 {
         (0..4).map(|_| self.uniform()).sum::<f32>() * 1.732_050_8 - 3.464_101_6

@@ -120,9 +120,7 @@ fn train_on_targets(lm: &CausalLm, params: Vec<(String, Tensor)>, examples: &[(V
         while batch.len() < cfg.batch.max(1) {
             if order.is_empty() {
                 order = (0..examples.len()).collect();
-                for i in (1..order.len()).rev() {
-                    order.swap(i, rng.below(i + 1));
-                }
+                rng.shuffle(&mut order);
             }
             batch.push(examples[order.pop().expect("refilled above")].clone());
         }

@@ -39,6 +39,17 @@ pub struct Read<T> {
     pub skipped: Vec<Skipped>,
 }
 
+impl<T> Read<T> {
+    /// The skipped lines as warnings naming `path` (the first five, then a count).
+    pub fn skipped_notes(&self, path: &Path) -> Vec<String> {
+        let mut notes: Vec<String> = self.skipped.iter().take(5).map(|s| format!("{}:{}: skipped ({})", path.display(), s.line, s.reason)).collect();
+        if self.skipped.len() > 5 {
+            notes.push(format!("{}: {} more lines skipped", path.display(), self.skipped.len() - 5));
+        }
+        notes
+    }
+}
+
 fn number_text(v: &Value) -> Option<String> {
     match v {
         Value::String(s) => Some(normalize_persian(s.trim(), NormalizeOptions::default())),

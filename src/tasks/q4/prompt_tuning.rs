@@ -98,9 +98,7 @@ fn balanced_shots(train: &[Example], labels: usize, k: usize, seed: u64) -> Vec<
     let mut rng = SplitMix64::new(seed);
     let mut by_label: Vec<Vec<&Example>> = (0..labels).map(|l| train.iter().filter(|x| x.label == l).collect()).collect();
     for pool in &mut by_label {
-        for i in (1..pool.len()).rev() {
-            pool.swap(i, rng.below(i + 1));
-        }
+        rng.shuffle(pool);
     }
     let mut out = Vec::with_capacity(k);
     let mut round = 0;
@@ -112,9 +110,7 @@ fn balanced_shots(train: &[Example], labels: usize, k: usize, seed: u64) -> Vec<
         }
         round += 1;
     }
-    for i in (1..out.len()).rev() {
-        out.swap(i, rng.below(i + 1));
-    }
+    rng.shuffle(&mut out);
     out
 }
 

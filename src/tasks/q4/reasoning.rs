@@ -131,12 +131,7 @@ fn train_sibling(path: &Path) -> Option<PathBuf> {
 
 fn read_file(path: &Path, category: Option<&str>, notes: &mut Vec<String>) -> Result<Vec<Question>> {
     let read = read_questions(path)?;
-    for s in read.skipped.iter().take(5) {
-        notes.push(format!("{}:{}: skipped ({})", path.display(), s.line, s.reason));
-    }
-    if read.skipped.len() > 5 {
-        notes.push(format!("{}: {} more lines skipped", path.display(), read.skipped.len() - 5));
-    }
+    notes.extend(read.skipped_notes(path));
     let items: Vec<Question> = read.items.into_iter().filter(|q| category.is_none_or(|c| q.category.as_deref() == Some(c))).collect();
     if items.is_empty() {
         bail!("{} has no questions of category `{}`", path.display(), category.unwrap_or_default());
@@ -246,10 +241,7 @@ impl Runner<'_> {
     /// Auto-CoT: the model's zero-shot chains on training questions, kept when right.
     fn auto_cot(&self, train: &[Question], k: usize) -> Result<Vec<Shot>> {
         let mut order: Vec<&Question> = train.iter().collect();
-        let mut rng = SplitMix64::new(self.ctx.seed ^ 0x4155_544f);
-        for i in (1..order.len()).rev() {
-            order.swap(i, rng.below(i + 1));
-        }
+        SplitMix64::new(self.ctx.seed ^ 0x4155_544f).shuffle(&mut order);
         let candidates: Vec<Question> = order.into_iter().take(4 * k).cloned().collect();
         if candidates.is_empty() {
             bail!("Auto-CoT needs training questions and the data set has none; write `exemplars` in the suite");
@@ -372,10 +364,8 @@ fn voted(questions: &[Question], samples: &[Vec<Answered>], n: usize) -> Vec<boo
         .iter()
         .zip(samples)
         .map(|(q, s)| {
-            let reads: Vec<Option<String>> = s.iter().take(n).map(|a| a.read.as_ref().map(|r| format!("{r:?}"))).collect();
-            let winner = majority(&reads);
-            let read = winner.and_then(|w| s.iter().take(n).find(|a| a.read.as_ref().map(|r| format!("{r:?}")) == Some(w.clone())).and_then(|a| a.read.clone()));
-            is_right(q, read.as_ref())
+            let reads: Vec<Option<Read>> = s.iter().take(n).map(|a| a.read.clone()).collect();
+            is_right(q, majority(&reads).as_ref())
         })
         .collect()
 }

@@ -36,10 +36,7 @@ fn demo_split(n: u32, seed: u64) -> Vec<Labelled> {
 }
 
 fn shuffled<T>(mut items: Vec<T>, seed: u64) -> Vec<T> {
-    let mut rng = SplitMix64::new(seed);
-    for i in (1..items.len()).rev() {
-        items.swap(i, rng.below(i + 1));
-    }
+    SplitMix64::new(seed).shuffle(&mut items);
     items
 }
 
@@ -52,12 +49,7 @@ fn test_sibling(path: &Path) -> Option<PathBuf> {
 
 fn read_file(path: &Path, notes: &mut Vec<String>) -> Result<Vec<Labelled>> {
     let read = read_labelled(path)?;
-    for s in read.skipped.iter().take(5) {
-        notes.push(format!("{}:{}: skipped ({})", path.display(), s.line, s.reason));
-    }
-    if read.skipped.len() > 5 {
-        notes.push(format!("{}: {} more lines skipped", path.display(), read.skipped.len() - 5));
-    }
+    notes.extend(read.skipped_notes(path));
     Ok(read.items)
 }
 
