@@ -10,6 +10,11 @@ const RLI: char = '\u{2067}';
 const FSI: char = '\u{2068}';
 const PDI: char = '\u{2069}';
 
+/// A letter of the Arabic script (Persian text), as opposed to its digits and marks.
+pub fn arabic_letter(c: char) -> bool {
+    ('\u{0600}'..='\u{06FF}').contains(&c) && c.is_alphabetic()
+}
+
 fn latin(c: char) -> bool {
     c.is_ascii_alphanumeric() || (c.is_alphabetic() && (c as u32) < 0x0370)
 }

@@ -195,6 +195,11 @@ pub fn markdown_table(t: &ResultTable, catalog: &Catalog) -> String {
             .zip(&t.columns)
             .map(|(v, c)| match (c.kind, v.as_str()) {
                 (ColumnKind::Term, Some(key)) => escape::markdown(&catalog.term(key)),
+                // Data that mixes Persian with Latin (a model's output, a list of tokens)
+                // needs its Latin runs isolated in the right-to-left report, as prose does.
+                (ColumnKind::Text, Some(text)) if catalog.lang() == super::Lang::Fa && text.chars().any(super::bidi::arabic_letter) => {
+                    escape::markdown(&super::bidi::isolate_ltr_runs(text))
+                }
                 _ => escape::markdown(&format_cell(v, c.kind)),
             })
             .collect();

@@ -43,44 +43,6 @@ pub fn normalize_persian(text: &str, opts: NormalizeOptions) -> String {
     out
 }
 
-/// Wraps each run of words with Latin letters in a first-strong isolate (U+2068 … U+2069)
-/// when `text` also holds Arabic-script letters, so mixed Persian and English (a model's
-/// output, a list of tokens) reads in the right order inside right-to-left text.
-pub fn isolate_latin_runs(text: &str) -> String {
-    let arabic = |c: char| ('\u{0600}'..='\u{06FF}').contains(&c) && c.is_alphabetic();
-    if !text.chars().any(arabic) {
-        return text.to_string();
-    }
-    let latin_word = |w: &str| w.chars().any(|c| c.is_ascii_alphabetic());
-    let mut out = String::with_capacity(text.len() + 16);
-    let mut run: Vec<&str> = Vec::new();
-    let flush = |run: &mut Vec<&str>, out: &mut String| {
-        if !run.is_empty() {
-            out.push('\u{2068}');
-            out.push_str(&run.join(" "));
-            out.push('\u{2069}');
-            run.clear();
-        }
-    };
-    for (i, word) in text.split(' ').enumerate() {
-        if latin_word(word) {
-            if run.is_empty() && i > 0 {
-                out.push(' ');
-            }
-            run.push(word);
-            continue;
-        }
-        let had_run = !run.is_empty();
-        flush(&mut run, &mut out);
-        if i > 0 || had_run {
-            out.push(' ');
-        }
-        out.push_str(word);
-    }
-    flush(&mut run, &mut out);
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -100,13 +62,5 @@ mod tests {
         let text = "کِتابٌ";
         assert_eq!(normalize_persian(text, NormalizeOptions::default()), text);
         assert_eq!(normalize_persian(text, NormalizeOptions { strip_diacritics: true }), "کتاب");
-    }
-
-    #[test]
-    fn latin_runs_are_isolated_only_beside_persian() {
-        assert_eq!(isolate_latin_runs("Let's think step by step. احساس: مثبت"), "\u{2068}Let's think step by step.\u{2069} احساس: مثبت");
-        assert_eq!(isolate_latin_runs("ستورا · k · ه"), "ستورا · \u{2068}k\u{2069} · ه");
-        assert_eq!(isolate_latin_runs("only English"), "only English");
-        assert_eq!(isolate_latin_runs("سه word"), "سه \u{2068}word\u{2069}");
     }
 }

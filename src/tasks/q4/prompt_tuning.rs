@@ -15,7 +15,6 @@ use crate::results::{ColumnKind, ResultTable};
 use crate::tasks::registry::Task;
 use crate::tasks::TaskContext;
 use crate::tokenize::hf::HfTokenizer;
-use crate::tokenize::persian::isolate_latin_runs;
 use crate::train::prompt_tuning::{classify, train_lora, train_soft_prompt, PromptTrainConfig};
 use crate::zoo::lm::LoadedLm;
 use anyhow::{bail, Result};
@@ -32,7 +31,7 @@ impl Task for PromptTuning {
     const QUESTION: Option<u8> = Some(4);
     const SUMMARY: &'static str = "soft prompting of a Persian language model against hard prompts, in-context examples and LoRA";
     const ANSWERS: &'static [&'static str] = &["q4-soft"];
-    const CODE_VERSION: u32 = 4;
+    const CODE_VERSION: u32 = 5;
 
     fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
         run(p, ctx)
@@ -362,7 +361,7 @@ fn nearest_table(s: &Setup, scored: &[Scored], prompts: &[(Init, u32, Tensor, Te
     let (words_after, cos_after) = nearest_tokens(table_t, after, k, &s.lm.tokenizer);
     let mut table = ResultTable::new("nearest", "Nearest vocabulary tokens of the learned virtual tokens", &[("position", ColumnKind::Integer), ("before", ColumnKind::Text), ("cos_before", ColumnKind::Float), ("after", ColumnKind::Text), ("cos_after", ColumnKind::Float)]);
     for i in 0..words_after.len().min(10) {
-        let cell = |words: &[String]| json!(isolate_latin_runs(&words.join(" · ")));
+        let cell = |words: &[String]| json!(words.join(" · "));
         table.push(vec![json!(i + 1), cell(&words_before[i]), json!(cos_before[i]), cell(&words_after[i]), json!(cos_after[i])]);
     }
     ctx.table(table);

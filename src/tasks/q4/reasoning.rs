@@ -18,7 +18,6 @@ use crate::results::{ColumnKind, ResultTable};
 use crate::significance::{bootstrap_accuracy, discordant, majority, mcnemar_exact};
 use crate::tasks::registry::Task;
 use crate::tasks::TaskContext;
-use crate::tokenize::persian::isolate_latin_runs;
 use crate::zoo::lm::LoadedLm;
 use anyhow::{bail, Context, Result};
 use serde::Serialize;
@@ -34,7 +33,7 @@ impl Task for Reasoning {
     const QUESTION: Option<u8> = Some(4);
     const SUMMARY: &'static str = "direct answers, chain of thought, few-shot and Auto-CoT exemplars, self-consistency";
     const ANSWERS: &'static [&'static str] = &["q4-reasoning"];
-    const CODE_VERSION: u32 = 3;
+    const CODE_VERSION: u32 = 4;
 
     fn run(p: &Self::Params, ctx: &TaskContext) -> Result<()> {
         run(p, ctx)
@@ -417,8 +416,7 @@ fn publish(p: &ReasoningParams, questions: &[Question], runs: &[MethodRun], vote
         for want in [true, false] {
             if let Some(i) = correct.iter().position(|&c| c == want) {
                 let a = &r.answers[i];
-                let text = |t: String| json!(isolate_latin_runs(&t));
-                examples.push(vec![json!(r.method.key()), text(cut(&question_text(&questions[i]), 300)), text(cut(a.output.trim(), 500)), json!(shown(a.read.as_ref())), json!(truth(&questions[i])), json!(if want { "yes" } else { "no" })]);
+                examples.push(vec![json!(r.method.key()), json!(cut(&question_text(&questions[i]), 300)), json!(cut(a.output.trim(), 500)), json!(shown(a.read.as_ref())), json!(truth(&questions[i])), json!(if want { "yes" } else { "no" })]);
             }
         }
     }
