@@ -125,3 +125,40 @@ fn messages_name_no_rust_types() {
     let e = errors(&format!("{HEAD}  - id: a\n    part: q4\n    task: prompt_tuning\n    params:\n      train: 5\n"));
     assert!(!e.contains("struct ") && e.contains("mapping"), "{e}");
 }
+
+/// The corpus in tests/fixtures/malformed_suites: every file is refused, and every
+/// message carries its file:line:col and a hint. The messages are one snapshot, so a
+/// change to any wording is reviewed.
+#[test]
+fn malformed_suite_corpus() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/malformed_suites");
+    let mut files: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().path()).collect();
+    files.sort();
+    assert!(files.len() >= 50, "the corpus holds {} suites", files.len());
+    let mut all = String::new();
+    let mut without_hint = Vec::new();
+    let mut accepted = Vec::new();
+    for path in &files {
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        let text = std::fs::read_to_string(path).unwrap();
+        let errors = match parse_suite(&text, &name) {
+            Ok(_) => {
+                accepted.push(name);
+                continue;
+            }
+            Err(e) => e,
+        };
+        assert!(!errors.0.is_empty(), "{name}: no message");
+        for e in &errors.0 {
+            assert!(e.file == name && e.line >= 1 && e.col >= 1, "{name}: no location in {e}");
+            assert!(e.to_string().starts_with(&format!("{name}:{}:{}: ", e.line, e.col)), "{e}");
+            if e.hint.as_deref().is_none_or(str::is_empty) {
+                without_hint.push(e.to_string());
+            }
+        }
+        all.push_str(&format!("{errors}\n\n"));
+    }
+    assert!(accepted.is_empty(), "accepted: {accepted:?}");
+    assert!(without_hint.is_empty(), "messages without a hint:\n{}", without_hint.join("\n"));
+    insta::assert_snapshot!(all);
+}

@@ -121,6 +121,15 @@ impl Errors<'_> {
 pub fn parse_suite(text: &str, file: &str, kinds: &[&'static dyn KindDef]) -> Result<Suite, SpecErrors> {
     // Editors on Windows start UTF-8 files with a byte-order mark; it is not content.
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    if text.lines().all(|l| l.trim().is_empty() || l.trim_start().starts_with('#')) {
+        return Err(SpecErrors(vec![SpecError {
+            file: file.to_string(),
+            line: 1,
+            col: 1,
+            message: "the suite file is empty".into(),
+            hint: Some("a suite needs `name:` and a list of `experiments:` (see experiments/demo.yaml)".into()),
+        }]));
+    }
     let raw: RawSuite = serde_norway::from_str(text).map_err(|e| SpecErrors(vec![serde_error(&e, file, text)]))?;
     let mut errors = Errors { file, index: LocationIndex::build(text), list: Vec::new() };
 
@@ -167,7 +176,8 @@ pub fn parse_suite(text: &str, file: &str, kinds: &[&'static dyn KindDef]) -> Re
         }
         for (j, need) in e.needs.iter().enumerate() {
             if need == &e.id {
-                errors.value(&format!("{at}.needs[{j}]"), format!("experiment `{}` needs itself", e.id), None);
+                errors.value(&format!("{at}.needs[{j}]"), format!("experiment `{}` needs itself", e.id),
+                    Some("remove the experiment's own id from `needs`".into()));
             } else if !ids.contains(&need.as_str()) {
                 let hint = closest(need, ids.iter().copied()).map(|n| format!("did you mean `{n}`?"));
                 errors.value(&format!("{at}.needs[{j}]"), format!("`{need}` is not an experiment in this suite"), hint);
@@ -256,8 +266,7 @@ fn typed_params(kind: &dyn KindDef, value: &serde_norway::Value, needs: &[String
         Err(e) => {
             let inner = e.path().to_string();
             let field_path = if inner == "." { path.to_string() } else { super::locate::join_key(path, &inner) };
-            let message = e.inner().to_string();
-            let message = plain_types(strip_location(&message));
+            let (message, explained) = super::explain::explain(&e.inner().to_string());
             match unknown_field(&message) {
                 Some((field, expected)) => {
                     let hint = unknown_field_hint(&field, &expected);
@@ -269,36 +278,12 @@ fn typed_params(kind: &dyn KindDef, value: &serde_norway::Value, needs: &[String
                     };
                     errors.key(&super::locate::join_key(&parent, &field), message, Some(hint));
                 }
-                None if inner == "." => errors.value(&field_path, format!("params: {message}"), None),
-                None => errors.value(&field_path, format!("`{inner}`: {message}"), None),
+                None if inner == "." => errors.value(&field_path, format!("params: {message}"), Some(explained)),
+                None => errors.value(&field_path, format!("`{inner}`: {message}"), Some(explained)),
             }
             None
         }
     }
-}
-
-/// serde's message with Rust type names ("expected struct RawExperiment") in the words a
-/// suite's author uses.
-fn plain_types(message: &str) -> String {
-    let mut out = message.to_string();
-    for (rust, words) in [
-        ("struct RawSuite", "a suite: a mapping with `name` and `experiments`"),
-        ("struct RawExperiment", "an experiment: a mapping with `id`, `part`, `task` and `params`"),
-        ("struct RawDefaults", "a mapping of defaults (`seed`, `device`)"),
-    ] {
-        out = out.replace(rust, words);
-    }
-    // Any other struct is a block of params.
-    while let Some(i) = out.find("expected struct ") {
-        let end = out[i + 16..].find(|c: char| !c.is_alphanumeric() && c != '_').map_or(out.len(), |j| i + 16 + j);
-        out.replace_range(i..end, "expected a mapping of `key: value` lines");
-    }
-    out.replace("expected a sequence", "expected a list (`- item` lines or `[a, b]`)")
-}
-
-/// serde_norway's message without its trailing " at line L column C".
-fn strip_location(message: &str) -> &str {
-    message.rfind(" at line ").map_or(message, |i| &message[..i])
 }
 
 /// Parses serde's "unknown field `x`, expected one of `a`, `b`" (or "expected `a`").
@@ -318,13 +303,16 @@ fn unknown_field_hint(field: &str, expected: &[String]) -> String {
 
 fn serde_error(e: &serde_norway::Error, file: &str, text: &str) -> SpecError {
     let (line, col) = e.location().map_or((1, 1), |l| (l.line(), l.column()));
-    let message = plain_types(strip_location(&e.to_string()));
+    let (message, explained) = super::explain::explain(&e.to_string());
     let tab_in_indent = text.lines().nth(line.saturating_sub(1)).is_some_and(|l| l.chars().take_while(|c| c.is_whitespace()).any(|c| c == '\t'));
     let hint = match unknown_field(&message) {
         Some((field, expected)) => Some(unknown_field_hint(&field, &expected)),
         None if tab_in_indent => Some(format!("YAML indents with spaces, not tabs: replace the tab at the start of line {line} with spaces")),
-        None if message.contains("missing field") => Some("add the missing key (see experiments/demo.yaml for a complete entry)".into()),
-        None => None,
+        None if message.contains("missing field `") => {
+            let field = message.split("missing field `").nth(1).and_then(|r| r.split('`').next()).unwrap_or("");
+            Some(format!("add `{field}: ...` here (see experiments/demo.yaml for a complete entry)"))
+        }
+        None => Some(explained),
     };
     SpecError { file: file.to_string(), line, col, message, hint }
 }

@@ -1,6 +1,7 @@
 //! Experiment suites: YAML types, strict validation with `file:line:col` errors,
 //! and the suites embedded in the binary.
 pub mod builtin;
+pub mod explain;
 pub mod hint;
 pub mod kind;
 pub mod load;

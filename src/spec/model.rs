@@ -61,8 +61,7 @@ impl Experiment {
 
 /// An experiment's title: one text, or one per language
 /// (`title: { en: "Zero-shot accuracy", fa: "دقت بدون نمونه" }`).
-#[derive(Debug, Clone, PartialEq, serde::Deserialize)]
-#[serde(untagged)]
+#[derive(Debug, Clone, PartialEq)]
 pub enum Title {
     Plain(String),
     Languages(TitleLanguages),
@@ -73,6 +72,19 @@ pub enum Title {
 pub struct TitleLanguages {
     pub en: String,
     pub fa: Option<String>,
+}
+
+// By hand rather than `untagged`: serde's derived structs also read a sequence, which
+// would take `title: [a, b]` as English `a` and Persian `b`.
+impl<'de> serde::Deserialize<'de> for Title {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        use serde::de::Error;
+        match serde_norway::Value::deserialize(deserializer)? {
+            serde_norway::Value::String(text) => Ok(Title::Plain(text)),
+            map @ serde_norway::Value::Mapping(_) => serde_norway::from_value(map).map(Title::Languages).map_err(D::Error::custom),
+            _ => Err(D::Error::custom("expected a title: text, or one per language (`{ en: ..., fa: ... }`)")),
+        }
+    }
 }
 
 impl Title {
