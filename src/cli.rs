@@ -30,6 +30,30 @@ pub struct Cli {
 
     #[command(flatten)]
     pub output: ReportArgs,
+
+    #[command(flatten)]
+    pub images: ImageArgs,
+}
+
+/// How odd image files are treated, in every command that reads images.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ImageArgs {
+    /// Decode truncated image files instead of skipping them: the missing part comes out
+    /// as PIL's ImageFile.LOAD_TRUNCATED_IMAGES shows it, and each file is named in a warning.
+    #[arg(long, global = true, env = "ADAPTLAB_LOAD_TRUNCATED_IMAGES")]
+    pub load_truncated_images: bool,
+
+    /// Refuse images with more pixels than this (decompression bombs); PIL's limit by default.
+    #[arg(long, global = true, value_name = "PIXELS", env = "ADAPTLAB_MAX_IMAGE_PIXELS", default_value_t = 2 * crate::data::image::decode::PIL_MAX_IMAGE_PIXELS)]
+    pub max_image_pixels: u64,
+}
+
+impl ImageArgs {
+    /// Sets the process-wide decoding policy (as PIL's own switches are process-wide).
+    pub fn apply(&self) {
+        crate::data::image::decode::set_load_truncated(self.load_truncated_images);
+        crate::data::image::decode::set_max_pixels(self.max_image_pixels);
+    }
 }
 
 /// The suite argument every command that reads a suite shares.

@@ -6,6 +6,7 @@ use std::io::IsTerminal;
 
 fn main() {
     let cli = Cli::parse();
+    cli.images.apply();
     // The only place that reads the environment for locations; everything below gets them.
     let paths = Paths::from_env();
     let code = dispatch(cli, &paths).unwrap_or_else(|e| {

@@ -90,15 +90,19 @@ fn demo_chain_runs_caches_features_and_reports() {
     let fa = report::render_run(&store, &outcome.run_id, Lang::Fa, &home.path().join("fa")).unwrap();
     assert!(std::fs::read_to_string(fa.markdown).unwrap().contains("(الف) دقت بدون نمونه"));
 
-    // A corrupt image in a copy of the data set is skipped, counted and reported.
+    // A corrupt image and a truncated one in a copy of the data set are skipped,
+    // counted and reported (PIL refuses the truncated file too).
     let copy = home.path().join("dogs-copy");
     adaptlab::fsx::copy_dir(&Paths::under(home.path()).dataset("demo-dogs-v1"), &copy).unwrap();
     let test = adaptlab::data::stanford_dogs::StanfordDogs::open(&copy, adaptlab::data::stanford_dogs::Split::Test).unwrap();
     std::fs::write(&test.items[3].path, b"\xff\xd8 this is not a JPEG").unwrap();
+    let whole = std::fs::read(&test.items[5].path).unwrap();
+    std::fs::write(&test.items[5].path, &whole[..whole.len() / 3]).unwrap();
     let yaml = format!("{SUITE}  - id: zs-copy\n    part: q3a\n    task: clip_zero_shot\n    needs: [clip]\n    params: {{ model: demo, dataset: {:?} }}\n", copy.display().to_string());
     let (events, outcome) = common::run_all(parse_suite(&yaml, "q3.yaml").unwrap(), RunOptions { only: vec!["zs-copy".into()], force: false }, home.path());
     assert_eq!(outcome.status, RunStatus::Finished);
-    assert_eq!(value(&events, "zs-copy", "skipped_images"), 1.0);
-    assert_eq!(value(&events, "zs-copy", "images"), 239.0);
+    assert_eq!(value(&events, "zs-copy", "skipped_images"), 2.0);
+    assert_eq!(value(&events, "zs-copy", "images"), 238.0);
     assert!(events.iter().any(|e| matches!(e, Event::Log { exp, line, .. } if exp == "zs-copy" && line.contains("skipped unreadable image"))));
+    assert!(events.iter().any(|e| matches!(e, Event::Log { exp, line, .. } if exp == "zs-copy" && line.contains("truncated"))), "the truncated file is named as such");
 }

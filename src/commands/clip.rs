@@ -38,6 +38,9 @@ pub fn classify(a: &ClassifyArgs, paths: &Paths) -> Result<ExitCode> {
         let probs = Vec::<f32>::try_from(probs.view([-1])).context("reading probabilities")?;
         results.push((path.clone(), probs));
     }
+    if let Some(warning) = crate::data::image::decode::truncated_loaded_warning() {
+        eprintln!("warning: {warning}");
+    }
     if a.json {
         let out: Vec<serde_json::Value> = results
             .iter()

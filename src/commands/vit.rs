@@ -20,6 +20,9 @@ pub fn predict(a: &PredictArgs) -> Result<ExitCode> {
             }
         }
     }
+    if let Some(warning) = crate::data::image::decode::truncated_loaded_warning() {
+        eprintln!("warning: {warning}");
+    }
     if a.json {
         let out: Vec<serde_json::Value> = results.iter().map(|(p, top)| serde_json::json!({"image": p, "top": top})).collect();
         println!("{}", serde_json::to_string_pretty(&out)?);

@@ -181,6 +181,10 @@ fn run_one(exp: &Experiment, hash: &str, force: bool, paths: &Paths, rec: &Recor
         Some(task) => task.run(&exp.params, &ctx),
         None => Err(anyhow::anyhow!("no task kind `{}` in this build", exp.task)),
     }));
+    // Files decoded although truncated (--load-truncated-images) are named, never silent.
+    if let Some(warning) = crate::data::image::decode::truncated_loaded_warning() {
+        ctx.warn(warning);
+    }
     match result {
         Ok(Ok(())) => {
             // Finished: the checkpoints of earlier attempts are no longer needed.
@@ -236,10 +240,15 @@ fn reuse(exp: &Experiment, hash: &str, rec: &Recorder) -> Result<bool> {
 /// version, and the hashes of the experiments it reads from.
 pub fn spec_hash(exp: &Experiment, known: &HashMap<&str, String>) -> String {
     let needs: Vec<&str> = exp.needs.iter().map(|n| known.get(n.as_str()).map_or("?", String::as_str)).collect();
-    let doc = serde_json::json!({
+    let mut doc = serde_json::json!({
         "identity": exp.identity(),
         "code_version": tasks::find(exp.task).map_or(0, |t| t.code_version()),
         "needs": needs,
     });
+    // Decoding truncated images changes which images a run sees; only when switched on,
+    // so every other hash stays as it was.
+    if crate::data::image::decode::load_truncated() {
+        doc["load_truncated_images"] = serde_json::json!(true);
+    }
     hex::encode(Sha256::digest(doc.to_string().as_bytes()))
 }
