@@ -39,8 +39,9 @@ def same(x, y):
     return x == y or (number(x) and number(y) and math.isnan(x) and math.isnan(y))
 
 
-def main():
-    a, b = load(sys.argv[1]), load(sys.argv[2])
+def compare(home_a, home_b):
+    """(numbers compared, differences) between the newest runs of two stores."""
+    a, b = load(home_a), load(home_b)
     compared, differences = 0, []
     for exp in sorted(a):
         if exp not in b:
@@ -72,9 +73,14 @@ def main():
             compared += len(points)
             if mb.get(name) != points:
                 differences.append(f"{exp} metric {name} differs")
+    return compared, len(a), differences
+
+
+def main():
+    compared, experiments, differences = compare(sys.argv[1], sys.argv[2])
     for d in differences:
         print(d)
-    print(f"{compared} numbers compared across {len(a)} experiments; {len(differences)} differ")
+    print(f"{compared} numbers compared across {experiments} experiments; {len(differences)} differ")
     sys.exit(1 if differences else 0)
 
 

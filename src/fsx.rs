@@ -2,6 +2,10 @@
 //! under a temporary name in the destination's own directory (so the final rename stays
 //! on one file system), flushed, then renamed into place. One home for the pattern, used
 //! by the store, caches, artifacts, checkpoints, downloads and the report.
+//!
+//! Temporary names start with `.tmp-<pid>-`, so a process killed before its rename
+//! leaves names that say whose they were; `sweep_stale` removes those of processes that
+//! are gone (never a running process's, which may share the folders).
 use anyhow::{Context, Result};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -15,7 +19,7 @@ fn parent_of(path: &Path) -> Result<&Path> {
 /// Replaces `path` with `bytes`.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = parent_of(path)?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).with_context(|| format!("creating a temporary file in {}", dir.display()))?;
+    let mut tmp = tempfile::Builder::new().prefix(&temp_prefix()).tempfile_in(dir).with_context(|| format!("creating a temporary file in {}", dir.display()))?;
     tmp.write_all(bytes).with_context(|| format!("writing {}", path.display()))?;
     tmp.as_file().sync_all().with_context(|| format!("syncing {}", path.display()))?;
     tmp.persist(path).with_context(|| format!("renaming into {}", path.display()))?;
@@ -34,7 +38,7 @@ pub fn write_json_atomic<T: serde::Serialize>(path: &Path, value: &T) -> Result<
 pub fn write_atomic_with(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -> Result<()> {
     let dir = parent_of(path)?;
     let name = path.file_name().with_context(|| format!("{} names no file", path.display()))?.to_string_lossy();
-    let tmp = tempfile::Builder::new().prefix(&format!(".tmp-{}-", std::process::id())).suffix(&format!("-{name}")).tempfile_in(dir)?.into_temp_path();
+    let tmp = tempfile::Builder::new().prefix(&temp_prefix()).suffix(&format!("-{name}")).tempfile_in(dir)?.into_temp_path();
     write(&tmp).with_context(|| format!("writing {}", path.display()))?;
     std::fs::File::open(&tmp).and_then(|f| f.sync_all()).with_context(|| format!("syncing {}", path.display()))?;
     tmp.persist(path).with_context(|| format!("renaming into {}", path.display()))?;
@@ -92,10 +96,62 @@ pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Fails with a message naming `dir` and the variable or option that moves it when a
+/// file cannot be created there (read-only, full, or not ours), before any work starts.
+pub fn ensure_writable(dir: &Path, moved_by: &str) -> Result<()> {
+    std::fs::create_dir_all(dir)
+        .and_then(|_| tempfile::Builder::new().prefix(&temp_prefix()).tempfile_in(dir).and_then(|mut f| f.write_all(&[0u8; 4096]).and_then(|_| f.as_file().sync_all())))
+        .map_err(|e| {
+            // The OS's words without the temporary file's name.
+            let why = e.raw_os_error().map_or_else(|| e.to_string(), |code| std::io::Error::from_raw_os_error(code).to_string());
+            anyhow::anyhow!("cannot write in {} ({why}); free some space there or point {moved_by} at a writable folder", dir.display())
+        })
+}
+
+fn temp_prefix() -> String {
+    format!(".tmp-{}-", std::process::id())
+}
+
+/// The process id in a temporary name this module made (`.tmp-<pid>-...`).
+fn temp_owner(name: &str) -> Option<u32> {
+    name.strip_prefix(".tmp-")?.split('-').next()?.parse().ok()
+}
+
+fn process_alive(pid: u32) -> bool {
+    if pid == std::process::id() {
+        return true;
+    }
+    let proc_root = Path::new("/proc");
+    // Without /proc (not Linux) nothing can be known, so nothing counts as stale.
+    !proc_root.join("self").exists() || proc_root.join(pid.to_string()).exists()
+}
+
+/// Removes the temporaries of processes that no longer run under `root`, looking
+/// `depth` folders down (temporaries sit beside what they become, never deep inside
+/// data sets). Returns how many were removed.
+pub fn sweep_stale(root: &Path, depth: usize) -> usize {
+    let Ok(entries) = std::fs::read_dir(root) else { return 0 };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let Ok(kind) = entry.file_type() else { continue };
+        match temp_owner(&name) {
+            Some(pid) if !process_alive(pid) => {
+                let gone = if kind.is_dir() { std::fs::remove_dir_all(entry.path()) } else { std::fs::remove_file(entry.path()) };
+                removed += usize::from(gone.is_ok());
+            }
+            Some(_) => {}
+            None if kind.is_dir() && depth > 0 => removed += sweep_stale(&entry.path(), depth - 1),
+            None => {}
+        }
+    }
+    removed
+}
+
 fn staging_dir(dest: &Path) -> Result<tempfile::TempDir> {
     let parent = parent_of(dest)?;
     let name = dest.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-    tempfile::Builder::new().prefix(&format!(".tmp-{name}-")).tempdir_in(parent).with_context(|| format!("creating a staging folder in {}", parent.display()))
+    tempfile::Builder::new().prefix(&format!("{}{name}-", temp_prefix())).tempdir_in(parent).with_context(|| format!("creating a staging folder in {}", parent.display()))
 }
 
 /// Flushes the files of a freshly written folder, so the rename never publishes data that
@@ -114,6 +170,24 @@ fn sync_tree(dir: &Path) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn stale_temporaries_of_dead_processes_are_swept_and_live_ones_kept() {
+        let dir = tempfile::tempdir().unwrap();
+        let deep = dir.path().join("runs/r1/experiments/e");
+        std::fs::create_dir_all(&deep).unwrap();
+        // A pid above the kernel's limit (4194304) never runs.
+        let dead = 4_194_999u32;
+        std::fs::write(deep.join(format!(".tmp-{dead}-abc-values.json")), b"half").unwrap();
+        std::fs::create_dir(dir.path().join(format!(".tmp-{dead}-dataset-xyz"))).unwrap();
+        std::fs::write(deep.join(format!(".tmp-{}-mine", std::process::id())), b"in use").unwrap();
+        std::fs::write(deep.join("values.json"), b"{}").unwrap();
+        assert_eq!(super::sweep_stale(dir.path(), 1), 1, "only as deep as asked");
+        assert_eq!(super::sweep_stale(dir.path(), 6), 1);
+        let left: Vec<String> = std::fs::read_dir(&deep).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+        assert_eq!(left.len(), 2, "{left:?}");
+        assert!(left.contains(&"values.json".to_string()));
+    }
+
     use super::*;
 
     fn names(dir: &Path) -> Vec<String> {

@@ -35,6 +35,13 @@ impl Paths {
         self.cache.join("datasets").join(name)
     }
 
+    /// Removes the temporary files and folders that killed processes left in the store
+    /// and the caches (see `fsx::sweep_stale`); run dirs are a few levels deep, cache
+    /// entries one or two.
+    pub fn sweep_stale_temporaries(&self) -> usize {
+        crate::fsx::sweep_stale(&self.home, 6) + crate::fsx::sweep_stale(&self.cache, 3)
+    }
+
     /// Checkpoints of an unfinished experiment, by its spec hash.
     pub fn resume(&self, spec_hash: &str) -> PathBuf {
         self.cache.join("resume").join(&spec_hash[..spec_hash.len().min(24)])

@@ -248,3 +248,91 @@ fn two_runs_share_one_store() {
     let check: String = db.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
     assert_eq!(check, "ok");
 }
+
+/// The short pass of scripts/kill9.py: the demo's smoke experiment SIGKILLed at five
+/// random moments (a new seed each time, printed), restarted each time, then finished;
+/// results equal an uninterrupted run's, the store passes integrity_check, and no
+/// temporary file is left. `python3 scripts/kill9.py` is the full 20-kill demo run.
+#[test]
+fn kill_9_at_random_moments_loses_nothing() {
+    let seed = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() % 100_000;
+    let work = tempfile::tempdir().unwrap();
+    let out = Command::new(common::python::interpreter())
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/kill9.py"))
+        .args(["--bin", env!("CARGO_BIN_EXE_adaptlab"), "--only", "demo.smoke", "--kills", "5", "--seed", &seed.to_string()])
+        .arg("--work")
+        .arg(work.path())
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(out.status.success() && stdout.contains("\nPASS"), "seed {seed}:\n{stdout}\n{}", text(&out.stderr));
+    assert!(stdout.contains("5 kills") && stdout.contains("integrity_check: ok; temporary files left: 0"), "{stdout}");
+}
+
+/// Read-only and full file systems (tmpfs mounts in a user namespace, so no privileges
+/// are needed): a read-only or full ADAPTLAB_HOME, ADAPTLAB_CACHE or `--out` is refused
+/// before anything runs, naming the folder and what moves it; an `--out` that fills up
+/// while the run trains leaves the run finished in the store, and the report is
+/// rendered later with `adaptlab report`.
+#[test]
+fn read_only_and_full_disks_are_named_and_lose_nothing() {
+    let probe = Command::new("unshare").args(["-r", "-m", "true"]).status();
+    assert!(
+        probe.is_ok_and(|s| s.success()),
+        "this test mounts small file systems with `unshare -r -m` (util-linux, unprivileged user namespaces); install util-linux or enable user namespaces"
+    );
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path();
+    let script = root.join("faults.sh");
+    let bin = env!("CARGO_BIN_EXE_adaptlab");
+    std::fs::write(
+        &script,
+        format!(
+            r#"set -u
+R={root}; B={bin}
+mkdir -p $R/ro $R/full $R/out $R/home $R/cache
+mount -t tmpfs -o size=4m,ro tmpfs $R/ro
+mount -t tmpfs -o size=1m tmpfs $R/full
+dd if=/dev/zero of=$R/full/filler bs=64k 2>/dev/null
+mount -t tmpfs -o size=2m tmpfs $R/out
+export HF_HUB_CACHE=$R/hub
+ADAPTLAB_HOME=$R/ro ADAPTLAB_CACHE=$R/cache $B run --suite demo --only demo.smoke > $R/ro-home.log 2>&1; echo $? >> $R/ro-home.log
+ADAPTLAB_HOME=$R/home ADAPTLAB_CACHE=$R/full $B run --suite demo --only demo.smoke > $R/full-cache.log 2>&1; echo $? >> $R/full-cache.log
+ADAPTLAB_HOME=$R/home ADAPTLAB_CACHE=$R/cache $B --report --suite demo --only demo.smoke --out $R/ro > $R/ro-out.log 2>&1; echo $? >> $R/ro-out.log
+export ADAPTLAB_HOME=$R/home ADAPTLAB_CACHE=$R/cache
+$B --report --suite demo --only demo.smoke --out $R/out > $R/fills.log 2>&1 &
+pid=$!
+until grep -q "\[demo.smoke\] train" $R/fills.log 2>/dev/null; do sleep 0.1; kill -0 $pid 2>/dev/null || break; done
+dd if=/dev/zero of=$R/out/filler bs=64k 2>/dev/null
+wait $pid; echo $? >> $R/fills.log
+rm $R/out/filler
+$B report --run latest --out $R/out > $R/later.log 2>&1; echo $? >> $R/later.log
+ls $R/out > $R/out.txt
+"#,
+            root = root.display()
+        ),
+    )
+    .unwrap();
+    let status = Command::new("unshare").args(["-r", "-m", "sh"]).arg(&script).status().unwrap();
+    assert!(status.success());
+    let log = |name: &str| std::fs::read_to_string(root.join(name)).unwrap();
+    let exit = |text: &str| text.lines().last().unwrap_or("").trim().to_string();
+    let ro_home = log("ro-home.log");
+    assert!(ro_home.contains(&format!("cannot write in {}/ro (Read-only file system", root.display())) && ro_home.contains("ADAPTLAB_HOME"), "{ro_home}");
+    assert_eq!(exit(&ro_home), "1");
+    let full_cache = log("full-cache.log");
+    assert!(full_cache.contains(&format!("cannot write in {}/full (No space left on device", root.display())) && full_cache.contains("ADAPTLAB_CACHE"), "{full_cache}");
+    assert_eq!(exit(&full_cache), "1");
+    let ro_out = log("ro-out.log");
+    assert!(ro_out.contains("Read-only file system") && ro_out.contains("--out") && !ro_out.contains("[demo.smoke] started"), "refused before running: {ro_out}");
+    // The disk filled while training: the report could not be written, the run could.
+    let fills = log("fills.log");
+    assert!(fills.contains("all experiments finished") && fills.contains("No space left on device") && fills.contains(&format!("{}/out", root.display())), "{fills}");
+    assert_eq!(exit(&fills), "1");
+    let later = log("later.log");
+    assert_eq!(exit(&later), "0", "{later}");
+    assert!(log("out.txt").contains("report.md"), "the report written later: {}", log("out.txt"));
+    let store = rusqlite::Connection::open(root.join("home/runs.sqlite")).unwrap();
+    let integrity: String = store.query_row("PRAGMA integrity_check", [], |r| r.get(0)).unwrap();
+    assert_eq!(integrity, "ok");
+}

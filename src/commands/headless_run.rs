@@ -16,6 +16,10 @@ pub fn run(args: &RunArgs, report_to: Option<&ReportArgs>, paths: &Paths) -> Res
         Ok(s) => s,
         Err(code) => return Ok(code),
     };
+    // A report that cannot be written should be known now, not after hours of training.
+    if let Some(out) = report_to {
+        crate::fsx::ensure_writable(&out.out, "--out")?;
+    }
     let handle = run::start(suite, RunOptions { only: args.only.clone(), force: args.force }, paths)?;
     let cancel = handle.cancel.clone();
     // First Ctrl-C / SIGTERM: stop at the next step and keep what finished. Second: exit now.
@@ -34,9 +38,18 @@ pub fn run(args: &RunArgs, report_to: Option<&ReportArgs>, paths: &Paths) -> Res
     }
     if let Some(out) = report_to {
         let store = Store::open(&paths.home)?;
-        let written = report::render_run(&store, &outcome.run_id, out.lang, &out.out)?;
-        eprintln!("report: {}", written.markdown.display());
-        eprintln!("        {}", written.html.display());
+        match report::render_run(&store, &outcome.run_id, out.lang, &out.out) {
+            Ok(written) => {
+                eprintln!("report: {}", written.markdown.display());
+                eprintln!("        {}", written.html.display());
+            }
+            Err(e) => {
+                // The results are stored; only the report is missing.
+                eprintln!("error: the report could not be written: {e:#}");
+                eprintln!("the run's results are stored; render the report again with `adaptlab report --run {} --out DIR`", outcome.run_id);
+                return Ok(ExitCode::Failure);
+            }
+        }
     }
     eprintln!("run id: {} (review with `adaptlab runs show {}`)", outcome.run_id, outcome.run_id);
     Ok(match outcome.status {

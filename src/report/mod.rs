@@ -17,5 +17,7 @@ use std::path::Path;
 pub fn render_run(store: &Store, run_id: &str, lang: Lang, out_dir: &Path) -> Result<WrittenReport> {
     let model = build(store, run_id, lang)?;
     let rendered = render(&model)?;
+    // What a killed render left behind (report files, plots) goes first.
+    crate::fsx::sweep_stale(out_dir, 2);
     write(&rendered, out_dir)
 }

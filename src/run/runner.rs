@@ -62,6 +62,9 @@ impl RunHandle {
 /// Creates the run in the store under `paths.home` and starts it on a worker thread.
 pub fn start(suite: Suite, options: RunOptions, paths: &Paths) -> Result<RunHandle> {
     let selected = select::select(&suite, &options.only)?;
+    paths.sweep_stale_temporaries();
+    crate::fsx::ensure_writable(&paths.home, "ADAPTLAB_HOME")?;
+    crate::fsx::ensure_writable(&paths.cache, "ADAPTLAB_CACHE")?;
     let store = Store::open(&paths.home)?;
     let run_id = store.create_run(&suite.name, &suite.source, &suite.text, &selected)?;
     for (position, id) in selected.iter().enumerate() {
