@@ -33,7 +33,7 @@ ifneq ($(strip $(TORCH_INDEX)),)
   TORCH_SOURCE := --index-url $(TORCH_INDEX) --extra-index-url https://pypi.org/simple
 endif
 
-.PHONY: demo test build setup setup-ref nasm clean
+.PHONY: demo test build setup setup-ref nasm clean fuzz
 
 demo: build
 	./target/release/adaptlab --report --suite demo --out report
@@ -41,6 +41,12 @@ demo: build
 
 test: build setup-ref
 	$(CARGO_ENV) cargo test --release
+
+# Every reader of outside files under mutated inputs, FUZZ_SECONDS each (readers: FUZZ=...).
+FUZZ_SECONDS ?= 600
+FUZZ ?=
+fuzz: setup
+	$(CARGO_ENV) cargo run --release --example fuzz -- --seconds $(FUZZ_SECONDS) $(FUZZ)
 
 build: setup
 	$(CARGO_ENV) cargo build --release

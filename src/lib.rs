@@ -20,6 +20,7 @@ pub mod data;
 pub mod events;
 pub mod findings;
 pub mod fsx;
+pub mod guard;
 pub mod headless;
 pub mod hub;
 pub mod metrics;

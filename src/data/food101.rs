@@ -141,6 +141,10 @@ fn open_parquet(root: &Path, train_files: &[PathBuf], test_files: &[PathBuf]) ->
 
 /// The ClassLabel names `datasets` stores in the schema's `huggingface` metadata.
 fn parquet_label_names(file: &Path) -> Result<Vec<String>> {
+    crate::guard::catch_reader_panic(&file.display().to_string(), || label_names_of(file))
+}
+
+fn label_names_of(file: &Path) -> Result<Vec<String>> {
     use parquet::file::reader::{FileReader, SerializedFileReader};
     let reader = SerializedFileReader::new(std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?)
         .with_context(|| format!("{} is not a readable parquet file (corrupt download? fetch again)", file.display()))?;
@@ -158,6 +162,10 @@ fn parquet_label_names(file: &Path) -> Result<Vec<String>> {
 }
 
 fn read_parquet(file: &Path, classes: usize) -> Result<Vec<Example>> {
+    crate::guard::catch_reader_panic(&file.display().to_string(), || examples_of(file, classes))
+}
+
+fn examples_of(file: &Path, classes: usize) -> Result<Vec<Example>> {
     use parquet::file::reader::{FileReader, SerializedFileReader};
     use parquet::record::Field;
     let reader = SerializedFileReader::new(std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?)

@@ -6,6 +6,10 @@ use std::path::Path;
 
 /// (text, label) rows and (row number, reason) for the rows skipped.
 pub fn read(file: &Path) -> Result<(Vec<(String, String)>, Vec<(usize, String)>)> {
+    crate::guard::catch_reader_panic(&file.display().to_string(), || read_rows(file))
+}
+
+fn read_rows(file: &Path) -> Result<(Vec<(String, String)>, Vec<(usize, String)>)> {
     use parquet::file::reader::{FileReader, SerializedFileReader};
     use parquet::record::Field;
     let reader = SerializedFileReader::new(std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?)

@@ -30,7 +30,10 @@ impl HfTokenizer {
                 path.display()
             );
         }
-        let inner = tokenizers::Tokenizer::from_file(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+        // The tokenizers crate panics on some malformed files; that is an error here.
+        let inner = crate::guard::catch_reader_panic(&path.display().to_string(), || {
+            tokenizers::Tokenizer::from_file(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+        })?;
         let config_path = dir.join("tokenizer_config.json");
         let config: Value = match std::fs::read_to_string(&config_path) {
             Ok(text) => serde_json::from_str(&text).with_context(|| format!("{} is not valid JSON", config_path.display()))?,
