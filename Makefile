@@ -33,13 +33,13 @@ ifneq ($(strip $(TORCH_INDEX)),)
   TORCH_SOURCE := --index-url $(TORCH_INDEX) --extra-index-url https://pypi.org/simple
 endif
 
-.PHONY: demo test build setup setup-ref nasm clean fuzz
+.PHONY: demo test build setup setup-ref nasm pdf-tools clean fuzz
 
 demo: build
 	./target/release/adaptlab --report --suite demo --out report
 	@echo "Report: $(CURDIR)/report/report.md and $(CURDIR)/report/report.html"
 
-test: build setup-ref
+test: build setup-ref pdf-tools
 	$(CARGO_ENV) cargo test --release
 
 # Every reader of outside files under mutated inputs, FUZZ_SECONDS each (readers: FUZZ=...).
@@ -52,6 +52,17 @@ build: setup
 	$(CARGO_ENV) cargo build --release
 
 setup: $(TORCH_STAMP) nasm
+
+# The PDF check prints the report with a headless Chromium and reads the pages back with
+# poppler's tools; Noto Sans Arabic gives the Persian text a font to embed.
+pdf-tools:
+	@command -v chromium >/dev/null && command -v pdftoppm >/dev/null && exit 0; \
+	if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils fonts-noto-core >/dev/null) \
+	    || echo "warning: apt-get could not install chromium/poppler-utils; the PDF test will fail." >&2; \
+	else \
+	  echo "warning: chromium or pdftoppm missing; install them (apt install chromium poppler-utils fonts-noto-core) for the PDF test." >&2; \
+	fi
 
 # libjpeg-turbo's SIMD decoder is assembled with nasm when the JPEG crate is built; without
 # it JPEG decoding falls back to plain C (same pixels, about 1.7x slower).

@@ -87,6 +87,10 @@ pub struct ReportArgs {
     /// Report language: English, or Persian (the course language; right-to-left HTML).
     #[arg(long, value_enum, default_value_t = Lang::En)]
     pub lang: Lang,
+
+    /// Also print report.html to report.pdf with a headless Chromium (fonts embedded).
+    #[arg(long)]
+    pub pdf: bool,
 }
 
 /// Where reports go unless `--out` says otherwise (the dashboard's Report tab too).

@@ -22,6 +22,7 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     let mut tmp = tempfile::Builder::new().prefix(&temp_prefix()).tempfile_in(dir).with_context(|| format!("creating a temporary file in {}", dir.display()))?;
     tmp.write_all(bytes).with_context(|| format!("writing {}", path.display()))?;
     tmp.as_file().sync_all().with_context(|| format!("syncing {}", path.display()))?;
+    readable_by_all(tmp.path());
     tmp.persist(path).with_context(|| format!("renaming into {}", path.display()))?;
     Ok(())
 }
@@ -41,6 +42,7 @@ pub fn write_atomic_with(path: &Path, write: impl FnOnce(&Path) -> Result<()>) -
     let tmp = tempfile::Builder::new().prefix(&temp_prefix()).suffix(&format!("-{name}")).tempfile_in(dir)?.into_temp_path();
     write(&tmp).with_context(|| format!("writing {}", path.display()))?;
     std::fs::File::open(&tmp).and_then(|f| f.sync_all()).with_context(|| format!("syncing {}", path.display()))?;
+    readable_by_all(&tmp);
     tmp.persist(path).with_context(|| format!("renaming into {}", path.display()))?;
     Ok(())
 }
@@ -106,6 +108,13 @@ pub fn ensure_writable(dir: &Path, moved_by: &str) -> Result<()> {
             let why = e.raw_os_error().map_or_else(|| e.to_string(), |code| std::io::Error::from_raw_os_error(code).to_string());
             anyhow::anyhow!("cannot write in {} ({why}); free some space there or point {moved_by} at a writable folder", dir.display())
         })
+}
+
+/// Temporary files are created private (0600); what they become is an ordinary file
+/// (0644), readable like anything else the user writes.
+fn readable_by_all(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let _ = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o644));
 }
 
 fn temp_prefix() -> String {

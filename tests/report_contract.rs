@@ -241,3 +241,42 @@ fn persian_prose_writes_persian_digits() {
     assert!(sentence.chars().any(|c| ('۰'..='۹').contains(&c)), "{sentence}");
     assert!(!sentence.chars().any(|c| c.is_ascii_digit()), "Latin digits in Persian prose: {sentence}");
 }
+
+/// `--pdf`: the Persian report printed by headless Chromium, checked as pages: more than
+/// one, none blank, every font embedded, the Persian text extractable in reading order,
+/// and the plots drawn (pages with plots carry far more ink than text pages).
+#[test]
+fn the_persian_report_prints_to_a_pdf_with_embedded_fonts() {
+    let needs = "the PDF check needs chromium and poppler-utils (`apt install chromium poppler-utils fonts-noto-core`; `make test` installs them when run as root)";
+    assert!(report::pdf::find_chromium().is_some(), "{needs}");
+    let f = fixture();
+    let out = tempfile::tempdir().unwrap();
+    let written = report::render_run(&f.store, &f.run, Lang::Fa, out.path()).unwrap();
+    let pdf = report::pdf::print(&written.html, &out.path().join("report.pdf")).unwrap();
+    let run = |cmd: &str, args: &[&str]| -> String {
+        let o = std::process::Command::new(cmd).args(args).output().unwrap_or_else(|e| panic!("{cmd}: {e}; {needs}"));
+        assert!(o.status.success(), "{cmd} failed: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).into_owned()
+    };
+    let pdf_s = pdf.to_str().unwrap();
+    let pages: usize = run("pdfinfo", &[pdf_s]).lines().find_map(|l| l.strip_prefix("Pages:")).unwrap().trim().parse().unwrap();
+    assert!(pages >= 5, "{pages} pages");
+    let fonts = run("pdffonts", &[pdf_s]);
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(!rows.is_empty() && rows.iter().all(|r| r.split_whitespace().rev().nth(3) == Some("yes")), "every font embedded:\n{fonts}");
+    assert!(rows.iter().any(|r| r.contains("Arabic") || r.contains("Vazir")), "a font with Persian letters:\n{fonts}");
+    let text = run("pdftotext", &["-layout", pdf_s, "-"]);
+    assert!(text.contains("یادگیری عمیق") || text.contains("عمیق"), "the Persian title is in the text layer");
+    // Every page rendered: none blank, and some carry plots.
+    run("pdftoppm", &["-r", "20", "-png", pdf_s, out.path().join("page").to_str().unwrap()]);
+    let mut ink = Vec::new();
+    for entry in std::fs::read_dir(out.path()).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().starts_with("page")) {
+        let img = adaptlab::data::image::decode_file(&entry.path()).unwrap();
+        let dark = img.data.iter().filter(|&&v| v < 200).count() as f64 / img.data.len() as f64;
+        ink.push(dark);
+    }
+    assert_eq!(ink.len(), pages);
+    assert!(ink.iter().all(|&d| d > 0.0005), "a blank page: {ink:?}");
+    let most = ink.iter().cloned().fold(0.0, f64::max);
+    assert!(most > 0.03, "no page with a plot's worth of ink: {ink:?}");
+}

@@ -42,6 +42,9 @@ pub fn run(args: &RunArgs, report_to: Option<&ReportArgs>, paths: &Paths) -> Res
             Ok(written) => {
                 eprintln!("report: {}", written.markdown.display());
                 eprintln!("        {}", written.html.display());
+                if out.pdf && !print_pdf(&written.html) {
+                    return Ok(ExitCode::Failure);
+                }
             }
             Err(e) => {
                 // The results are stored; only the report is missing.
@@ -62,6 +65,20 @@ pub fn run(args: &RunArgs, report_to: Option<&ReportArgs>, paths: &Paths) -> Res
     })
 }
 
+/// report.pdf beside `html`; false (with the reason printed) when it could not be made.
+fn print_pdf(html: &std::path::Path) -> bool {
+    match report::pdf::print(html, &html.with_extension("pdf")) {
+        Ok(pdf) => {
+            eprintln!("        {}", pdf.display());
+            true
+        }
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            false
+        }
+    }
+}
+
 /// `adaptlab report --run ID`: re-render without recomputing.
 pub fn rerender(run: &str, out: &ReportArgs, paths: &Paths) -> Result<ExitCode> {
     let store = Store::open(&paths.home)?;
@@ -69,5 +86,14 @@ pub fn rerender(run: &str, out: &ReportArgs, paths: &Paths) -> Result<ExitCode> 
     let written = report::render_run(&store, &run_id, out.lang, &out.out)?;
     println!("{}", written.markdown.display());
     println!("{}", written.html.display());
+    if out.pdf {
+        match report::pdf::print(&written.html, &written.html.with_extension("pdf")) {
+            Ok(pdf) => println!("{}", pdf.display()),
+            Err(e) => {
+                eprintln!("error: {e:#}");
+                return Ok(ExitCode::Failure);
+            }
+        }
+    }
     Ok(ExitCode::Success)
 }

@@ -4,6 +4,7 @@ pub mod escape;
 pub mod helpers;
 pub mod i18n;
 pub mod model;
+pub mod pdf;
 pub mod render;
 
 pub use model::{build, Lang, ReportModel};

@@ -73,6 +73,8 @@ pub enum Action {
     OpenRun(String),
     Compare(String, String),
     RenderReport,
+    /// The report, then report.pdf through a headless Chromium.
+    RenderPdf,
 }
 
 pub struct App {
@@ -86,6 +88,8 @@ pub struct App {
     pub history: History,
     pub report_lang: crate::report::Lang,
     pub report_paths: Option<(PathBuf, PathBuf)>,
+    /// report.pdf once printed, or why it could not be.
+    pub report_pdf: Option<Result<PathBuf, String>>,
     pub metric_choice: usize,
     pub show_help: bool,
     pub message: Option<String>,
@@ -114,6 +118,7 @@ impl App {
             history: History::default(),
             report_lang: crate::report::Lang::En,
             report_paths: None,
+            report_pdf: None,
             metric_choice: 0,
             show_help: false,
             message: None,
@@ -304,6 +309,7 @@ impl App {
             },
             'm' if self.tab == Tab::History => self.mark_for_compare(),
             'g' if self.tab == Tab::Report => Action::RenderReport,
+            'p' if self.tab == Tab::Report => Action::RenderPdf,
             'l' if self.tab == Tab::Report => {
                 self.report_lang = self.report_lang.other();
                 Action::None

@@ -101,6 +101,13 @@ fn event_loop(term: &mut terminal::Term, mut app: App, store: &Store, paths: &Pa
                 Ok(paths) => app.report_paths = Some(paths),
                 Err(e) => app.message = Some(format!("report: {e:#}")),
             },
+            Action::RenderPdf => match render_report(&app, store) {
+                Ok(paths) => {
+                    app.report_pdf = Some(report::pdf::print(&paths.1, &paths.1.with_extension("pdf")).map_err(|e| format!("{e:#}")));
+                    app.report_paths = Some(paths);
+                }
+                Err(e) => app.message = Some(format!("report: {e:#}")),
+            },
         }
     }
 }

@@ -20,12 +20,18 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
         Line::from(vec![Span::styled("output: ", theme.dim()), Span::raw(format!("./{DEFAULT_REPORT_DIR}/"))]),
         Line::from(""),
         Line::from(Span::styled("g renders report.md and report.html from the stored results.", theme.dim())),
+        Line::from(Span::styled("p also prints report.pdf (needs a Chromium).", theme.dim())),
     ];
     if let Some((md, html)) = &app.report_paths {
         lines.push(Line::from(""));
         lines.push(Line::from(Span::styled("written:", theme.title())));
         lines.push(Line::from(md.display().to_string()));
         lines.push(Line::from(html.display().to_string()));
+    }
+    match &app.report_pdf {
+        Some(Ok(pdf)) => lines.push(Line::from(pdf.display().to_string())),
+        Some(Err(why)) => lines.push(Line::from(Span::styled(format!("no PDF: {why}"), theme.warn()))),
+        None => {}
     }
     frame.render_widget(Paragraph::new(lines).wrap(Wrap { trim: false }).block(Block::default().borders(Borders::ALL).title(" report ")), area);
 }

@@ -141,8 +141,16 @@ pub fn mutate(rng: &mut Rng, input: &[u8], corpus: &[Vec<u8>], words: &[&[u8]]) 
     out
 }
 
+/// Where the input being read is kept while it is read: if the process dies (an
+/// allocation the system refuses aborts it), this file is the input that killed it.
+pub fn last_input_file(name: &str) -> PathBuf {
+    crashes_dir().join(format!("{name}-last-input"))
+}
+
 /// Runs `target` for `budget` (or `max_inputs`), starting from its seeds.
 pub fn run(target: &Target, seed: u64, budget: Duration, max_inputs: u64) -> Summary {
+    let _ = std::fs::create_dir_all(crashes_dir());
+    let last = last_input_file(target.name);
     let mut rng = Rng::new(seed);
     let mut corpus = target.seeds.clone();
     let mut seen: HashSet<String> = HashSet::new();
@@ -157,6 +165,7 @@ pub fn run(target: &Target, seed: u64, budget: Duration, max_inputs: u64) -> Sum
             let base = &corpus[rng.below(corpus.len())];
             mutate(&mut rng, base, &corpus, &target.words)
         });
+        let _ = std::fs::write(&last, &input);
         LARGEST.store(0, Ordering::Relaxed);
         let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| (target.read)(&input)));
         let largest = LARGEST.load(Ordering::Relaxed);
@@ -181,6 +190,7 @@ pub fn run(target: &Target, seed: u64, budget: Duration, max_inputs: u64) -> Sum
         }
     }
     std::panic::set_hook(quiet);
+    let _ = std::fs::remove_file(&last);
     summary.outcomes = seen.len();
     summary.corpus = corpus.len();
     summary

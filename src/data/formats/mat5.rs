@@ -193,7 +193,9 @@ impl Reader {
                     }
                     _ => self.numbers(kind, raw)?.into_iter().map(|v| v as u32).collect(),
                 };
-                if dims.len() == 2 && dims[0] > 1 && dims[0].checked_mul(dims[1]) != Some(units.len()) {
+                // Rows are laid out from the dimensions, so they must account for every
+                // character (and no more): a corrupt size would ask for billions of rows.
+                if dims.first().is_some_and(|&rows| rows > 1) && count != units.len() {
                     bail!("a character array's size {:?} does not match its {} characters (corrupt file)", dims, units.len());
                 }
                 MatValue::Char { text: char_rows(&dims, &units), dims }
