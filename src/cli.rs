@@ -76,6 +76,11 @@ pub struct RunArgs {
     /// Recompute experiments even when an identical earlier result exists.
     #[arg(long)]
     pub force: bool,
+
+    /// Never download: weights and data sets must be in the caches already (as with
+    /// HF_HUB_OFFLINE=1). Without it, what a suite needs is downloaded on first use.
+    #[arg(long)]
+    pub offline: bool,
 }
 
 #[derive(Debug, Args, Clone)]
@@ -159,9 +164,16 @@ pub enum Command {
         command: RunsCommand,
     },
     /// Download model weights or a data set into the caches (resumable, verified).
+    #[command(args_conflicts_with_subcommands = true, subcommand_required = false, arg_required_else_help = true)]
     Fetch {
         #[command(subcommand)]
-        what: FetchCommand,
+        what: Option<FetchCommand>,
+        /// Everything a suite needs (`hw5`, or a YAML file): listed with sizes, then fetched.
+        #[arg(long, value_name = "SUITE")]
+        suite: Option<String>,
+        /// With --suite: list what is needed and what is here, download nothing.
+        #[arg(long, requires = "suite")]
+        list: bool,
     },
     /// Benchmarks: timings, with the Python reference run in the same invocation where one exists.
     Bench {

@@ -7,6 +7,7 @@ use std::io::IsTerminal;
 fn main() {
     let cli = Cli::parse();
     cli.images.apply();
+    adaptlab::hub::needs::set_offline(cli.run.offline || matches!(&cli.command, Some(adaptlab::cli::Command::Run { args, .. }) if args.offline));
     // The only place that reads the environment for locations; everything below gets them.
     let paths = Paths::from_env();
     let code = dispatch(cli, &paths).unwrap_or_else(|e| {
@@ -33,13 +34,18 @@ fn dispatch(cli: Cli, paths: &Paths) -> anyhow::Result<ExitCode> {
         Some(Command::Check { suite, legacy_suite }) => Ok(commands::check::run(&suite.or_legacy(legacy_suite))),
         Some(Command::Runs { command }) => commands::runs::run(&command, paths),
         Some(Command::Doctor { json }) => commands::doctor::run(json, paths),
-        Some(Command::Fetch { what: FetchCommand::Clip(args) }) => commands::fetch::clip(&args, paths),
-        Some(Command::Fetch { what: FetchCommand::StanfordDogs { url } }) => commands::fetch::stanford_dogs(&url, paths),
-        Some(Command::Fetch { what: FetchCommand::Food101(args) }) => commands::fetch::food101(&args, paths),
-        Some(Command::Fetch { what: FetchCommand::Cifar10 { url, md5 } }) => commands::fetch::cifar10(&url, &md5, paths),
-        Some(Command::Fetch { what: FetchCommand::Model(args) }) => commands::fetch::model(&args, paths),
-        Some(Command::Fetch { what: FetchCommand::SentimentDksf { revision } }) => commands::fetch::sentiment_dksf(&revision, paths),
-        Some(Command::Fetch { what: FetchCommand::Parsinlu { url, sha256 } }) => commands::fetch::parsinlu(&url, &sha256, paths),
+        Some(Command::Fetch { what: None, suite: Some(suite), list }) => commands::fetch::suite(&suite, list, paths),
+        Some(Command::Fetch { what: None, suite: None, .. }) => {
+            eprintln!("adaptlab fetch: name what to fetch (see `adaptlab fetch --help`) or give --suite SUITE");
+            Ok(ExitCode::InvalidSuite)
+        }
+        Some(Command::Fetch { what: Some(FetchCommand::Clip(args)), .. }) => commands::fetch::clip(&args, paths),
+        Some(Command::Fetch { what: Some(FetchCommand::StanfordDogs { url }), .. }) => commands::fetch::stanford_dogs(&url, paths),
+        Some(Command::Fetch { what: Some(FetchCommand::Food101(args)), .. }) => commands::fetch::food101(&args, paths),
+        Some(Command::Fetch { what: Some(FetchCommand::Cifar10 { url, md5 }), .. }) => commands::fetch::cifar10(&url, &md5, paths),
+        Some(Command::Fetch { what: Some(FetchCommand::Model(args)), .. }) => commands::fetch::model(&args, paths),
+        Some(Command::Fetch { what: Some(FetchCommand::SentimentDksf { revision }), .. }) => commands::fetch::sentiment_dksf(&revision, paths),
+        Some(Command::Fetch { what: Some(FetchCommand::Parsinlu { url, sha256 }), .. }) => commands::fetch::parsinlu(&url, &sha256, paths),
         Some(Command::Lm { command: LmCommand::Generate(args) }) => commands::lm::generate(&args, paths),
         Some(Command::Lm { command: LmCommand::Score(args) }) => commands::lm::score(&args, paths),
         Some(Command::Lm { command: LmCommand::DemoModel { out } }) => commands::lm::demo_model(out.as_deref(), paths),

@@ -208,7 +208,8 @@ fn missing_weights_say_how_to_get_them() {
     let dir = tempfile::tempdir().unwrap();
     let suite = dir.path().join("q3.yaml");
     std::fs::write(&suite, "name: q3\nexperiments:\n  - id: zs\n    part: q3a\n    task: clip_zero_shot\n    params: { model: \"convnext_base_w:laion2b_s13b_b82k_augreg\", dataset: demo }\n").unwrap();
-    let out = adaptlab_with(dir.path(), &["run", "--suite", suite.to_str().unwrap()], &[("HF_HUB_CACHE", &dir.path().join("hub"))]);
+    // Offline (no download on first use), the task says what to fetch.
+    let out = adaptlab_with(dir.path(), &["run", "--suite", suite.to_str().unwrap()], &[("HF_HUB_CACHE", &dir.path().join("hub")), ("HF_HUB_OFFLINE", Path::new("1"))]);
     assert_eq!(out.status.code(), Some(1));
     let stderr = text(&out.stderr);
     assert!(stderr.contains("not in the Hugging Face cache") && stderr.contains("adaptlab fetch clip convnext_base_w:laion2b_s13b_b82k_augreg"), "{stderr}");

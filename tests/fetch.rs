@@ -264,3 +264,54 @@ fn sentiment_dksf_parquet_files_are_fetched_and_read() {
     assert_eq!(data.labels.len(), 3, "negative, positive and neutral all occur");
     assert!(data.notes.iter().any(|n| n.contains("train-00000-of-00001.parquet: 1 rows skipped (first: row 2")), "{:?}", data.notes);
 }
+
+/// Download on first use: a suite naming a hub model not in the cache gets it fetched by
+/// the run (progress in the log), unless `--offline`, which leaves the task to say what
+/// to fetch; `fetch --suite` lists names and sizes first, then fetches.
+#[test]
+fn a_suite_fetches_what_it_needs_on_first_use_and_fetch_suite_lists_it() {
+    let weights = payload(30_000);
+    let config = br#"{"model_type": "gpt2"}"#.to_vec();
+    let tree = serde_json::json!([
+        {"type": "file", "path": "config.json", "size": config.len(), "oid": "abc"},
+        {"type": "file", "path": "model.safetensors", "size": weights.len(), "oid": "def", "lfs": {"oid": hex::encode(Sha256::digest(&weights)), "size": weights.len()}},
+    ]);
+    let listing = "/api/models/org/model/tree/main?recursive=true".to_string();
+    let routes: Routes = Arc::new(Mutex::new(HashMap::from([
+        (listing.clone(), tree.to_string().into_bytes()),
+        ("/blobs/config.json".to_string(), config),
+        ("/blobs/model.safetensors".to_string(), weights.clone()),
+    ])));
+    let base = serve(routes, "0123456789abcdef0123456789abcdef01234567");
+    let dir = tempfile::tempdir().unwrap();
+    let suite = dir.path().join("q4.yaml");
+    std::fs::write(&suite, "name: q4\nexperiments:\n  - id: reason\n    part: q4\n    task: reasoning\n    params: { model: org/model, dataset: demo }\n").unwrap();
+    let run = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_adaptlab"))
+            .args(args)
+            .env("ADAPTLAB_HOME", dir.path().join("home"))
+            .env("ADAPTLAB_CACHE", dir.path().join("cache"))
+            .env("HF_HUB_CACHE", dir.path().join("hub"))
+            .env("HF_ENDPOINT", &base)
+            .env_remove("HF_HUB_OFFLINE")
+            .output()
+            .unwrap();
+        (String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let suite_arg = suite.to_str().unwrap();
+    // Offline: nothing is downloaded and the task's message names the fetch command.
+    let (_, offline) = run(&["run", "--suite", suite_arg, "--offline"]);
+    assert!(offline.contains("adaptlab fetch model org/model") && !offline.contains("downloading"), "{offline}");
+    assert!(!dir.path().join("hub/models--org--model").exists());
+    // The list names it with its size before anything is fetched.
+    let (listed, _) = run(&["fetch", "--suite", suite_arg, "--list"]);
+    assert!(listed.contains("to fetch") && listed.contains("model org/model") && listed.contains("0.00 GB"), "{listed}");
+    assert!(!dir.path().join("hub/models--org--model").exists(), "--list downloads nothing");
+    // A run fetches it on first use, with progress in the experiment's log.
+    let (_, online) = run(&["run", "--suite", suite_arg]);
+    assert!(online.contains("[reason] downloading model org/model (first use") && online.contains("(100%)"), "{online}");
+    let snapshot = dir.path().join("hub/models--org--model/snapshots/0123456789abcdef0123456789abcdef01234567");
+    assert_eq!(std::fs::read(snapshot.join("model.safetensors")).unwrap(), weights, "checked against its sha256 and kept");
+    let (listed, _) = run(&["fetch", "--suite", suite_arg, "--list"]);
+    assert!(listed.contains("everything is here") && listed.contains("here"), "{listed}");
+}

@@ -107,3 +107,75 @@ pub fn model(args: &crate::cli::FetchModelArgs, paths: &Paths) -> Result<ExitCod
     println!("{}", dir.display());
     Ok(ExitCode::Success)
 }
+
+/// `adaptlab fetch --suite SUITE [--list]`: what the suite needs, with sizes and what is
+/// here already, then each missing one fetched.
+pub fn suite(suite: &str, list_only: bool, paths: &Paths) -> Result<ExitCode> {
+    use crate::hub::needs::{of_suite, offline};
+    let suite_ref = crate::spec::SuiteRef::parse(suite);
+    let suite = crate::tasks::load_suite(&suite_ref).map_err(|e| anyhow::anyhow!("{e}"))?;
+    let needs = of_suite(&suite, &[]);
+    if needs.is_empty() {
+        println!("suite {} downloads nothing (generated data and local files only)", suite.name);
+        return Ok(ExitCode::Success);
+    }
+    let gb = |b: u64| format!("{:.2} GB", b as f64 / 1e9);
+    let mut missing = Vec::new();
+    let mut total = 0u64;
+    let mut size_error = None;
+    println!("suite {} needs {} download(s):", suite.name, needs.len());
+    for need in &needs {
+        let (state, size) = if need.present(paths) {
+            ("here", String::new())
+        } else if offline() {
+            ("missing", String::new())
+        } else {
+            match need.size() {
+                Ok(Some(bytes)) => {
+                    total += bytes;
+                    ("to fetch", gb(bytes))
+                }
+                Ok(None) => ("to fetch", "?".to_string()),
+                Err(e) => {
+                    size_error.get_or_insert(format!("{e:#}"));
+                    ("to fetch", "?".to_string())
+                }
+            }
+        };
+        println!("  {:9} {:>10}  {}", state, size, need.name());
+        if state != "here" {
+            missing.push(need);
+        }
+    }
+    if missing.is_empty() {
+        println!("everything is here");
+        return Ok(ExitCode::Success);
+    }
+    if total > 0 {
+        println!("{} to download{}", gb(total), if size_error.is_some() { " and the sizes marked ?" } else { "" });
+    }
+    if let Some(e) = size_error {
+        println!("(sizes marked ? could not be asked: {e})");
+    }
+    if list_only {
+        return Ok(ExitCode::Success);
+    }
+    if offline() {
+        for need in &missing {
+            eprintln!("missing: {} (offline mode is on; on a machine with internet run `{}`)", need.name(), need.command());
+        }
+        return Ok(ExitCode::Failure);
+    }
+    let progress = Progress { report: &progress_line };
+    let mut failed = false;
+    for need in missing {
+        eprintln!("{}", need.name());
+        if let Err(e) = need.fetch(paths, &progress) {
+            eprintln!("\nerror: {e:#} (retry with `{}`)", need.command());
+            failed = true;
+        } else {
+            eprintln!();
+        }
+    }
+    Ok(if failed { ExitCode::Failure } else { ExitCode::Success })
+}

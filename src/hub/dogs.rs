@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use std::path::{Path, PathBuf};
 
 pub const OFFICIAL_BASE: &str = "http://vision.stanford.edu/aditya86/ImageNetDogs";
-const FILES: [&str; 2] = ["lists.tar", "images.tar"];
+pub const FILES: [&str; 2] = ["lists.tar", "images.tar"];
 
 #[derive(Debug)]
 pub struct Fetched {

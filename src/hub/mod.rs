@@ -7,4 +7,5 @@ pub mod food;
 pub mod download;
 pub mod hf;
 pub mod model_repo;
+pub mod needs;
 pub mod q4_data;

@@ -17,7 +17,7 @@ pub const PARSINLU_BASE: &str = "https://raw.githubusercontent.com/persiannlp/pa
 pub const PARSINLU_FILES: [&str; 2] = ["train.jsonl", "test.jsonl"];
 const SUMS: &str = "SHA256SUMS";
 
-fn is_data_file(path: &str) -> bool {
+pub fn is_data_file(path: &str) -> bool {
     path.ends_with(".parquet") || path.ends_with(".csv")
 }
 

@@ -168,6 +168,10 @@ fn run_one(exp: &Experiment, hash: &str, force: bool, paths: &Paths, rec: &Recor
         }
     }
     rec.record(Event::ExperimentStarted { exp: exp_id.clone(), spec_hash: hash.into(), device: device::name(device) });
+    if let Err(e) = fetch_on_first_use(exp, paths, rec) {
+        rec.record(Event::Failed { exp: exp_id, error: format!("{e:#}") });
+        return Outcome::Failed;
+    }
     let _rng = TORCH_RNG.lock().unwrap_or_else(|p| p.into_inner());
     tch::manual_seed(exp.seed as i64);
     let (out_dir, inputs) = rec.with_store(|s, run| {
@@ -237,6 +241,31 @@ fn reuse(exp: &Experiment, hash: &str, rec: &Recorder) -> Result<bool> {
     let seconds = source.and_then(|r| r.seconds).unwrap_or(0.0);
     rec.record(Event::Finished { exp: exp.id.clone(), seconds, reused_from: Some(from_run) });
     Ok(true)
+}
+
+/// Downloads the weights and data sets the experiment names that are not here yet (unless
+/// offline, when the task's own message says what to fetch), with progress in its log.
+fn fetch_on_first_use(exp: &Experiment, paths: &Paths, rec: &Recorder) -> Result<()> {
+    use crate::hub::needs::{of_params, offline};
+    if offline() {
+        return Ok(());
+    }
+    for need in of_params(exp.params.json()).into_iter().filter(|n| !n.present(paths)) {
+        let log = |line: String| rec.record(Event::Log { exp: exp.id.clone(), level: crate::events::LogLevel::Info, line });
+        log(format!("downloading {} (first use; HF_HUB_OFFLINE=1 or --offline turns this off)", need.name()));
+        let last_tenth = std::cell::Cell::new(u64::MAX);
+        let report = |done: u64, total: Option<u64>| {
+            let Some(total) = total.filter(|&t| t > 0) else { return };
+            let tenth = done * 10 / total;
+            if tenth != last_tenth.get() {
+                last_tenth.set(tenth);
+                log(format!("  {} / {} MB ({}%)", done >> 20, total >> 20, tenth * 10));
+            }
+        };
+        need.fetch(paths, &crate::hub::download::Progress { report: &report })
+            .with_context(|| format!("downloading {} (or fetch it by hand: `{}`)", need.name(), need.command()))?;
+    }
+    Ok(())
 }
 
 /// sha256 over what decides the result: the experiment's identity, its task's code
