@@ -590,6 +590,11 @@ pub struct ClassifyArgs {
     #[arg(long, default_value = "a photo of a {}.")]
     pub template: String,
     /// Print [{"image": path, "probs": {label: p}}] as JSON.
+    /// fp32, or bf16: weights and activations in bf16 (fast on CPUs with bf16 matrix
+    /// units, e.g. AMX), normalisation accumulated and probabilities computed in fp32.
+    #[arg(long, value_enum, default_value_t = crate::zoo::lm::Precision::Fp32)]
+    pub precision: crate::zoo::lm::Precision,
+
     #[arg(long)]
     pub json: bool,
     /// The images to classify.
@@ -616,6 +621,11 @@ pub struct PredictArgs {
     #[arg(long, default_value_t = 5)]
     pub top: usize,
     /// Print [{"image": path, "top": [{"label": l, "prob": p}]}] as JSON.
+    /// fp32, or bf16: weights and activations in bf16 (fast on CPUs with bf16 matrix
+    /// units, e.g. AMX), normalisation accumulated and probabilities computed in fp32.
+    #[arg(long, value_enum, default_value_t = crate::zoo::lm::Precision::Fp32)]
+    pub precision: crate::zoo::lm::Precision,
+
     #[arg(long)]
     pub json: bool,
     /// The images to classify.

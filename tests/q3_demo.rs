@@ -22,6 +22,11 @@ experiments:
     task: clip_zero_shot
     needs: [clip]
     params: &p { model: demo, dataset: demo, template: "a photo of a {}." }
+  - id: zs-bf16
+    part: q3a
+    task: clip_zero_shot
+    needs: [clip]
+    params: { model: demo, dataset: demo, template: "a photo of a {}.", precision: bf16 }
   - id: tpl
     part: q3b
     task: clip_templates
@@ -64,6 +69,11 @@ fn demo_chain_runs_caches_features_and_reports() {
     assert!((0.0..=1.0).contains(&top1) && top5 >= top1, "top-1 {top1}, top-5 {top5}");
     assert!(top1 > chance, "even 60 steps of contrastive training beat guessing: {top1} vs {chance}");
     assert_eq!(value(&events, "zs", "images"), 240.0);
+    // bf16 on the CPU (the image tower's weights and activations): its own features,
+    // the same verdicts within a couple of images of 240.
+    let bf16 = value(&events, "zs-bf16", "top1");
+    assert!((bf16 - top1).abs() <= 2.0 / 240.0 + 1e-9, "bf16 top-1 {bf16} against fp32 {top1}");
+    assert!(!events.iter().any(|e| matches!(e, Event::Log { exp, line, .. } if exp == "zs-bf16" && line.starts_with("reused cached image features"))), "bf16 features are not fp32's");
     // The template study and the per-class analysis reuse (a)'s cached test features.
     let reused = events.iter().filter(|e| matches!(e, Event::Log { exp, line, .. } if (exp == "tpl" || exp == "pc") && line.starts_with("reused cached image features"))).count();
     assert!(reused >= 2, "cached features were reused {reused} times");

@@ -14,6 +14,8 @@ pub fn classify(a: &ClassifyArgs, paths: &Paths) -> Result<ExitCode> {
     anyhow::ensure!(a.template.contains("{}"), "the template `{}` has no `{{}}` for the label", a.template);
     let device = if tch::Cuda::is_available() { tch::Device::Cuda(0) } else { tch::Device::Cpu };
     let model = load_model(&a.model, a.weights.as_deref(), paths, device)?;
+    let kind = a.precision.kind(device)?;
+    crate::zoo::clip::set_visual_kind(&model, kind);
     let pre = ClipPreprocess::new(model.clip.cfg.vision.image_size as usize);
     let classes = class_embeddings(&model.clip, &a.labels, std::slice::from_ref(&a.template), device);
     let scale = model.clip.logit_scale.exp().to_kind(Kind::Float).to_device(tch::Device::Cpu);
@@ -32,7 +34,7 @@ pub fn classify(a: &ClassifyArgs, paths: &Paths) -> Result<ExitCode> {
         let pixels = Tensor::from_slice(&pre.apply(&image)).view([1, 3, size, size]).to_device(device);
         let probs = {
             let _guard = tch::no_grad_guard();
-            let feats = normalize(&model.clip.encode_image(&pixels).to_kind(Kind::Float)).to_device(tch::Device::Cpu);
+            let feats = normalize(&crate::zoo::clip::encode_images_as(&model.clip, &pixels, kind)).to_device(tch::Device::Cpu);
             (feats.matmul(&classes.transpose(0, 1)) * &scale).softmax(-1, Kind::Float)
         };
         let probs = Vec::<f32>::try_from(probs.view([-1])).context("reading probabilities")?;

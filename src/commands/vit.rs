@@ -8,7 +8,7 @@ use anyhow::Result;
 pub fn predict(a: &PredictArgs) -> Result<ExitCode> {
     anyhow::ensure!(a.top >= 1, "--top must be at least 1");
     let device = if tch::Cuda::is_available() { tch::Device::Cuda(0) } else { tch::Device::Cpu };
-    let predictor = Predictor::load(&a.model_dir, a.adapter.as_deref(), device)?;
+    let predictor = Predictor::load(&a.model_dir, a.adapter.as_deref(), device)?.with_kind(a.precision.kind(device)?);
     let mut results = Vec::new();
     let mut failed = 0;
     for path in &a.images {

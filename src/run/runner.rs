@@ -182,6 +182,7 @@ fn run_one(exp: &Experiment, hash: &str, force: bool, paths: &Paths, rec: &Recor
     if force {
         let _ = std::fs::remove_dir_all(&resume_dir);
     }
+    carry_curves_over(exp, hash, &resume_dir, rec);
     let ctx = TaskContext::new(&exp.id, exp.seed, device, rec, cancel, out_dir, paths.clone()).with_inputs(inputs).with_resume_dir(resume_dir.clone());
     let started = Instant::now();
     let result = std::panic::catch_unwind(AssertUnwindSafe(|| match tasks::find(exp.task) {
@@ -241,6 +242,29 @@ fn reuse(exp: &Experiment, hash: &str, rec: &Recorder) -> Result<bool> {
     let seconds = source.and_then(|r| r.seconds).unwrap_or(0.0);
     rec.record(Event::Finished { exp: exp.id.clone(), seconds, reused_from: Some(from_run) });
     Ok(true)
+}
+
+/// When the experiment resumes from checkpoints, the curves its earlier attempt logged
+/// come along: parts it finished are not trained (nor logged) again, and steps after the
+/// checkpoint are logged again with the same values, replacing the copies.
+fn carry_curves_over(exp: &Experiment, hash: &str, resume_dir: &std::path::Path, rec: &Recorder) {
+    let has_checkpoints = std::fs::read_dir(resume_dir).map(|mut d| d.next().is_some()).unwrap_or(false);
+    if !has_checkpoints {
+        return;
+    }
+    let copied = rec.with_store(|s, run| -> Result<Vec<(String, u64, f64)>> {
+        let Some((from_run, from_exp)) = s.find_unfinished_attempt(hash, run)? else { return Ok(Vec::new()) };
+        s.copy_metrics(&from_run, &from_exp, run, &exp.id)?;
+        s.metrics(run, &exp.id)
+    });
+    match copied {
+        Ok(points) => {
+            for (name, step, value) in points {
+                rec.forward(Event::Metric { exp: exp.id.clone(), name, step, value });
+            }
+        }
+        Err(e) => rec.record(Event::Log { exp: exp.id.clone(), level: crate::events::LogLevel::Warn, line: format!("the curves of the interrupted attempt could not be carried over: {e:#}") }),
+    }
 }
 
 /// Downloads the weights and data sets the experiment names that are not here yet (unless

@@ -137,11 +137,42 @@ impl Store {
         Ok(())
     }
 
+    /// One point of a series; a point already at that step is replaced (a resumed
+    /// experiment logs again the steps after its checkpoint, which the attempt it resumes
+    /// had logged too).
     pub fn record_metric(&self, run_id: &str, exp_id: &str, name: &str, step: u64, value: f64) -> Result<()> {
+        self.conn
+            .prepare_cached("DELETE FROM metrics WHERE run_id = ?1 AND exp_id = ?2 AND name = ?3 AND step = ?4")?
+            .execute(params![run_id, exp_id, name, step as i64])?;
         self.conn
             .prepare_cached("INSERT INTO metrics (run_id, exp_id, name, step, value) VALUES (?1, ?2, ?3, ?4, ?5)")?
             .execute(params![run_id, exp_id, name, step as i64, value])?;
         Ok(())
+    }
+
+    /// The newest unfinished attempt (interrupted, failed or cancelled, in another run)
+    /// at the experiment `spec_hash`: where a resumed experiment's earlier curves are.
+    pub fn find_unfinished_attempt(&self, spec_hash: &str, not_run: &str) -> Result<Option<(String, String)>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT e.run_id, e.exp_id FROM experiments e JOIN runs r ON r.id = e.run_id
+                 WHERE e.spec_hash = ?1 AND e.status IN ('interrupted', 'failed', 'cancelled', 'running') AND e.run_id != ?2
+                 ORDER BY r.started_at DESC LIMIT 1",
+                params![spec_hash, not_run],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?)
+    }
+
+    /// Copies the metric series of one experiment into another (the results of an
+    /// attempt that a resumed experiment continues).
+    pub fn copy_metrics(&self, from_run: &str, from_exp: &str, to_run: &str, to_exp: &str) -> Result<usize> {
+        Ok(self.conn.execute(
+            "INSERT INTO metrics (run_id, exp_id, name, step, value)
+             SELECT ?3, ?4, name, step, value FROM metrics WHERE run_id = ?1 AND exp_id = ?2",
+            params![from_run, from_exp, to_run, to_exp],
+        )?)
     }
 
     pub fn record_table(&self, run_id: &str, exp_id: &str, table: &ResultTable) -> Result<()> {

@@ -64,6 +64,24 @@ pub fn load_model(model: &str, weights: Option<&Path>, paths: &Paths, device: tc
     Ok(LoadedClip { id: format!("{}@{}", cfg.name, &weights_sha[..16]), clip, vs, weights_sha })
 }
 
+/// Puts the image tower's weights in `kind` (bf16 for CPU inference; the text tower,
+/// run once per class, stays fp32). Idempotent.
+pub fn set_visual_kind(model: &LoadedClip, kind: Kind) {
+    let _guard = tch::no_grad_guard();
+    for (name, mut var) in model.vs.variables() {
+        if name.starts_with("visual.") && var.kind() != kind {
+            var.set_data(&var.to_kind(kind));
+        }
+    }
+}
+
+/// Image features [batch, embed] in fp32 from a tower whose weights are in `kind`:
+/// the pixels go in as `kind`; LayerNorm accumulates in fp32 either way (PyTorch's
+/// reduced-precision kernels do), and the features come back as fp32.
+pub fn encode_images_as(clip: &Clip, pixels: &Tensor, kind: Kind) -> Tensor {
+    clip.encode_image(&pixels.to_kind(kind)).to_kind(Kind::Float)
+}
+
 /// Unit-length class embeddings [classes, embed]: each class's prompts from `templates`
 /// encoded, normalised, averaged and normalised again (the CLIP-paper ensemble). All
 /// prompts go through the text tower in a few large batches.

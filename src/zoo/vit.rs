@@ -72,6 +72,8 @@ pub struct Predictor {
     pub info: InferenceInfo,
     transform: VitEval,
     device: Device,
+    /// The weights' and activations' type: fp32, or bf16 for fast CPU inference.
+    kind: Kind,
 }
 
 fn read_info(dir: &Path) -> Option<InferenceInfo> {
@@ -131,14 +133,27 @@ impl Predictor {
         let transform = VitEval { size: vit.cfg.image_size as usize, resize: info.eval_resize, mean: info.image_mean, std: info.image_std };
         // Inference: fold LoRA into the weights once.
         tch::no_grad(|| vit.merge());
-        Self { vit, _stores: stores, info, transform, device }
+        Self { vit, _stores: stores, info, transform, device, kind: Kind::Float }
+    }
+
+    /// Weights and activations in `kind` (bf16 on the CPU's bf16 matrix units). LayerNorm
+    /// and the attention softmax accumulate in fp32 inside PyTorch's bf16 kernels, and
+    /// the final softmax runs on fp32 logits.
+    pub fn with_kind(mut self, kind: Kind) -> Self {
+        let _guard = tch::no_grad_guard();
+        self._stores.0.set_kind(kind);
+        if let Some(adapter) = self._stores.1.as_mut() {
+            adapter.set_kind(kind);
+        }
+        self.kind = kind;
+        self
     }
 
     /// The `k` most probable labels of an image.
     pub fn predict(&self, image: &ImageRef, k: usize) -> Result<Vec<Ranked>> {
         let img = image.decode()?;
         let size = self.transform.size as i64;
-        let pixels = Tensor::from_slice(&self.transform.apply(&img, 0)).view([1, 3, size, size]).to_device(self.device);
+        let pixels = Tensor::from_slice(&self.transform.apply(&img, 0)).view([1, 3, size, size]).to_device(self.device).to_kind(self.kind);
         let probs = tch::no_grad(|| self.vit.forward_t(&pixels, false).to_kind(Kind::Float).softmax(-1, Kind::Float).squeeze_dim(0));
         Ok(top_k(&probs, &self.info.labels, k))
     }

@@ -45,6 +45,9 @@ pub fn image_features(model: &LoadedClip, items: &[Item], dataset_id: &str, batc
         ctx.log(format!("reused cached image features of {} images ({})", labels.len(), &key[..12]));
         return Ok(ImageFeatures { features: get("features")?, labels, rows, skipped });
     }
+    if precision == InferencePrecision::Bf16 && !ctx.device.is_cuda() {
+        crate::zoo::clip::set_visual_kind(model, Kind::BFloat16);
+    }
     let paths = items.iter().map(|i| i.path.clone()).collect();
     let mut loader = load_images(paths, pre, batch_size, 3);
     let mut chunks = Vec::new();
@@ -75,11 +78,14 @@ pub fn image_features(model: &LoadedClip, items: &[Item], dataset_id: &str, batc
     Ok(ImageFeatures { features, labels, rows, skipped })
 }
 
-/// The image tower in the requested precision (reduced precision through autocast on CUDA).
+/// The image tower in the requested precision: autocast on CUDA; on the CPU, bf16
+/// weights and activations (the tower was converted before the first batch).
 fn encode_images(clip: &Clip, x: &Tensor, precision: InferencePrecision, device: tch::Device) -> Tensor {
-    if device.is_cuda() && precision != InferencePrecision::Fp32 {
-        tch::autocast(true, || clip.encode_image(x))
-    } else {
-        clip.encode_image(x)
+    match precision {
+        InferencePrecision::Fp32 => clip.encode_image(x),
+        _ if device.is_cuda() => tch::autocast(true, || clip.encode_image(x)),
+        InferencePrecision::Bf16 => crate::zoo::clip::encode_images_as(clip, x, Kind::BFloat16),
+        // The CPU has no fast fp16 kernels; fp16 is refused when the params are read.
+        InferencePrecision::Fp16 => clip.encode_image(x),
     }
 }

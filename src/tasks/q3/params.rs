@@ -8,7 +8,8 @@ use serde::{Deserialize, Serialize};
 /// The zero-shot prompt every Q3 kind starts from unless the suite names another.
 const DEFAULT_TEMPLATE: &str = "a photo of a {}, a type of dog.";
 
-/// Precision of CLIP inference: fp16 and bf16 run through CUDA autocast.
+/// Precision of CLIP inference: fp16 and bf16 through CUDA autocast; on the CPU, bf16
+/// puts the image tower's weights and activations in bf16.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum InferencePrecision {
@@ -97,7 +98,8 @@ macro_rules! clip_params {
             pub dataset: String,
             /// Images per batch when computing features.
             pub batch_size: u32,
-            /// fp32, or fp16 / bf16 (CUDA only).
+            /// fp32, bf16 (CUDA autocast, or bf16 weights and activations on the CPU), or
+            /// fp16 (CUDA autocast; fp32 on the CPU).
             pub precision: InferencePrecision,
             $($(#[$fmeta])* pub $field: $ty,)*
         }
