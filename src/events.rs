@@ -114,6 +114,9 @@ impl std::fmt::Display for ExpStatus {
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     RunStarted { run_id: String, suite: String, selected: Vec<String> },
+    /// How long an experiment is expected to take: its last run's time (0 when its
+    /// result will be reused). Sent after `RunStarted` for those that have one.
+    Estimate { exp: String, seconds: f64 },
     ExperimentStarted { exp: String, spec_hash: String, device: String },
     Stage { exp: String, name: String, state: StageState },
     Progress { exp: String, done: u64, total: u64, unit: String },
@@ -152,6 +155,7 @@ impl Event {
             | Event::Failed { exp, .. }
             | Event::Cancelled { exp }
             | Event::Skipped { exp, .. }
+            | Event::Estimate { exp, .. }
             | Event::Generating { exp, .. } => Some(exp),
         }
     }

@@ -42,18 +42,33 @@ pub fn describe(event: &Event) -> Option<String> {
 struct SuiteCount {
     total: usize,
     done: usize,
+    eta: crate::progress::SuiteEta,
 }
 
 impl SuiteCount {
-    fn on(&mut self, event: &Event) -> Option<String> {
+    fn on(&mut self, event: &Event, now: Instant) -> Option<String> {
         match event {
             Event::RunStarted { selected, .. } => {
                 self.total = selected.len();
+                self.eta.started(selected);
                 None
             }
-            Event::Finished { .. } | Event::Failed { .. } | Event::Cancelled { .. } | Event::Skipped { .. } if self.total > 0 => {
+            Event::Estimate { exp, seconds } => {
+                self.eta.estimate(exp, *seconds);
+                None
+            }
+            Event::ExperimentStarted { exp, .. } => {
+                self.eta.experiment_started(exp, now);
+                None
+            }
+            Event::Finished { exp, .. } | Event::Failed { exp, .. } | Event::Cancelled { exp } | Event::Skipped { exp, .. } if self.total > 0 => {
                 self.done += 1;
-                Some(format!("[suite] {}/{} experiments done", self.done, self.total))
+                self.eta.settled(exp);
+                let eta = match self.eta.remaining(now) {
+                    Some(left) if self.done < self.total => format!(", ETA {} (from the last runs' times)", crate::progress::human_duration(left)),
+                    _ => String::new(),
+                };
+                Some(format!("[suite] {}/{} experiments done{eta}", self.done, self.total))
             }
             _ => None,
         }
@@ -130,7 +145,7 @@ impl Lines {
         if let Some(line) = describe(event) {
             let _ = writeln!(out, "{line}");
         }
-        if let Some(line) = self.suite.on(event) {
+        if let Some(line) = self.suite.on(event, now) {
             let _ = writeln!(out, "{line}");
         }
     }
@@ -186,7 +201,7 @@ impl Bars {
             if let Some(line) = describe(&event) {
                 let _ = multi.println(line);
             }
-            if let Some(line) = self.suite.on(&event) {
+            if let Some(line) = self.suite.on(&event, Instant::now()) {
                 let _ = multi.println(line);
             }
         }

@@ -1,5 +1,6 @@
 //! Rate and ETA from a stream of (done, total) progress updates; shared by the
 //! dashboard and the headless printer so both show the same numbers.
+use std::collections::{HashMap, HashSet};
 use std::time::{Duration, Instant};
 
 #[derive(Debug, Clone)]
@@ -73,5 +74,73 @@ mod tests {
         r.update(5, 50, "images", t0 + Duration::from_secs(3));
         assert_eq!(r.per_second(), None, "a new stage restarts the rate");
         assert_eq!(human_duration(Duration::from_secs(185)), "3 min 05 s");
+    }
+}
+
+/// The suite's remaining time, from how long each experiment took when it last ran (the
+/// runner's `Estimate` events; 0 for a result that will be reused). Known only when every
+/// experiment still to come has an estimate; the running one counts what is left of its own.
+#[derive(Debug, Clone, Default)]
+pub struct SuiteEta {
+    expected: HashMap<String, f64>,
+    waiting: Vec<String>,
+    settled: HashSet<String>,
+    current: Option<(String, Instant)>,
+}
+
+impl SuiteEta {
+    pub fn started(&mut self, selected: &[String]) {
+        *self = SuiteEta { waiting: selected.to_vec(), ..Default::default() };
+    }
+
+    pub fn estimate(&mut self, exp: &str, seconds: f64) {
+        self.expected.insert(exp.to_string(), seconds);
+    }
+
+    pub fn experiment_started(&mut self, exp: &str, now: Instant) {
+        self.current = Some((exp.to_string(), now));
+    }
+
+    pub fn settled(&mut self, exp: &str) {
+        self.settled.insert(exp.to_string());
+        if self.current.as_ref().is_some_and(|(e, _)| e == exp) {
+            self.current = None;
+        }
+    }
+
+    pub fn remaining(&self, now: Instant) -> Option<Duration> {
+        let mut seconds = 0.0;
+        for exp in self.waiting.iter().filter(|e| !self.settled.contains(*e)) {
+            let expected = *self.expected.get(exp)?;
+            seconds += match &self.current {
+                Some((running, since)) if running == exp => (expected - now.duration_since(*since).as_secs_f64()).max(0.0),
+                _ => expected,
+            };
+        }
+        Some(Duration::from_secs_f64(seconds))
+    }
+}
+
+#[cfg(test)]
+mod suite_eta_tests {
+    use super::SuiteEta;
+    use std::time::{Duration, Instant};
+
+    #[test]
+    fn the_eta_sums_what_is_left_and_is_unknown_with_a_gap() {
+        let t0 = Instant::now();
+        let ids: Vec<String> = ["a", "b", "c"].iter().map(|s| s.to_string()).collect();
+        let mut eta = SuiteEta::default();
+        eta.started(&ids);
+        eta.estimate("a", 10.0);
+        eta.estimate("b", 20.0);
+        assert_eq!(eta.remaining(t0), None, "c never ran: no ETA");
+        eta.estimate("c", 0.0); // to be reused
+        assert_eq!(eta.remaining(t0), Some(Duration::from_secs(30)));
+        eta.experiment_started("a", t0);
+        assert_eq!(eta.remaining(t0 + Duration::from_secs(4)), Some(Duration::from_secs(26)));
+        assert_eq!(eta.remaining(t0 + Duration::from_secs(15)), Some(Duration::from_secs(20)), "an overrun counts as nearly done");
+        eta.settled("a");
+        assert_eq!(eta.remaining(t0 + Duration::from_secs(15)), Some(Duration::from_secs(20)));
     }
 }

@@ -99,6 +99,7 @@ impl EventSink for Recorder {
 
 fn execute(suite: &Suite, selected: &[String], options: &RunOptions, paths: &Paths, rec: &Recorder, cancel: &CancelToken, run_id: &str) -> RunOutcome {
     rec.record(Event::RunStarted { run_id: run_id.into(), suite: suite.name.clone(), selected: selected.to_vec() });
+    send_estimates(suite, selected, options.force, rec);
     let mut hashes: HashMap<&str, String> = HashMap::new();
     let mut finished: HashSet<&str> = HashSet::new();
     let mut not_finished = Vec::new();
@@ -242,6 +243,25 @@ fn reuse(exp: &Experiment, hash: &str, rec: &Recorder) -> Result<bool> {
     let seconds = source.and_then(|r| r.seconds).unwrap_or(0.0);
     rec.record(Event::Finished { exp: exp.id.clone(), seconds, reused_from: Some(from_run) });
     Ok(true)
+}
+
+/// Each experiment's expected time, for the suite's ETA: 0 when an identical result will
+/// be reused, else how long it took last time; none when it never ran.
+fn send_estimates(suite: &Suite, selected: &[String], force: bool, rec: &Recorder) {
+    let mut hashes: HashMap<&str, String> = HashMap::new();
+    for exp in selected.iter().filter_map(|id| suite.experiment(id)) {
+        let hash = spec_hash(exp, &hashes);
+        let seconds = rec.with_store(|s, _| -> Result<Option<f64>> {
+            if !force && s.find_reusable(&hash)?.is_some() {
+                return Ok(Some(0.0));
+            }
+            s.last_seconds(&hash, &exp.id, &suite.name)
+        });
+        if let Ok(Some(seconds)) = seconds {
+            rec.forward(Event::Estimate { exp: exp.id.clone(), seconds });
+        }
+        hashes.insert(&exp.id, hash);
+    }
 }
 
 /// When the experiment resumes from checkpoints, the curves its earlier attempt logged

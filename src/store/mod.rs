@@ -150,6 +150,22 @@ impl Store {
         Ok(())
     }
 
+    /// How long the experiment took when it last ran to the end: at the same spec hash,
+    /// else under the same id in a run of the same suite.
+    pub fn last_seconds(&self, spec_hash: &str, exp_id: &str, suite: &str) -> Result<Option<f64>> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT e.seconds FROM experiments e JOIN runs r ON r.id = e.run_id
+                 WHERE e.status = 'finished' AND e.reused_from IS NULL AND e.seconds IS NOT NULL
+                   AND (e.spec_hash = ?1 OR (e.exp_id = ?2 AND r.suite_name = ?3))
+                 ORDER BY (e.spec_hash = ?1) DESC, r.started_at DESC LIMIT 1",
+                params![spec_hash, exp_id, suite],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// The newest unfinished attempt (interrupted, failed or cancelled, in another run)
     /// at the experiment `spec_hash`: where a resumed experiment's earlier curves are.
     pub fn find_unfinished_attempt(&self, spec_hash: &str, not_run: &str) -> Result<Option<(String, String)>> {

@@ -95,6 +95,8 @@ pub struct App {
     pub message: Option<String>,
     /// The selection moves to each experiment as it starts, until the user moves it.
     pub follow: bool,
+    /// The suite's ETA from the last runs' times.
+    pub eta: crate::progress::SuiteEta,
 }
 
 impl App {
@@ -123,6 +125,7 @@ impl App {
             show_help: false,
             message: None,
             follow: true,
+            eta: Default::default(),
         }
     }
 
@@ -178,6 +181,13 @@ impl App {
 
     /// Applies one runner event.
     pub fn on_event(&mut self, event: &Event, now: Instant) {
+        match event {
+            Event::RunStarted { selected, .. } => self.eta.started(selected),
+            Event::Estimate { exp, seconds } => self.eta.estimate(exp, *seconds),
+            Event::ExperimentStarted { exp, .. } => self.eta.experiment_started(exp, now),
+            Event::Finished { exp, .. } | Event::Failed { exp, .. } | Event::Cancelled { exp } | Event::Skipped { exp, .. } => self.eta.settled(exp),
+            _ => {}
+        }
         if let Event::RunStarted { run_id, selected, .. } = event {
             self.run_id = Some(run_id.clone());
             self.running = true;
@@ -244,7 +254,7 @@ impl App {
             Event::Generating { label, text, tokens, tokens_per_s, .. } => {
                 exp.generating = Some((label.clone(), text.clone(), *tokens, *tokens_per_s));
             }
-            Event::RunStarted { .. } | Event::RunFinished { .. } => {}
+            Event::RunStarted { .. } | Event::RunFinished { .. } | Event::Estimate { .. } => {}
         }
     }
 

@@ -32,7 +32,10 @@ pub fn draw(frame: &mut Frame, app: &App, theme: &Theme) {
 fn draw_tabs(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     let [name, tabs] = Layout::horizontal([Constraint::Length(area.width.saturating_sub(44).max(10)), Constraint::Length(44)]).areas(area);
     let state = match app.run_progress() {
-        Some((done, total)) => format!(" ▶ {done}/{total} done"),
+        Some((done, total)) => match app.eta.remaining(std::time::Instant::now()).filter(|_| done < total) {
+            Some(left) => format!(" ▶ {done}/{total} done, ETA {}", crate::progress::human_duration(left)),
+            None => format!(" ▶ {done}/{total} done"),
+        },
         None => String::new(),
     };
     let title = Line::from(vec![Span::styled("adaptlab", theme.title()), Span::raw(format!(" · {}{state}", app.suite.name))]);
