@@ -2,7 +2,7 @@
 //!
 //! Tiers, lowest first; a module may use its own tier and the ones below it, never one
 //! above (`tests/layers.rs` checks every `use crate::` against this list):
-//! 0 util:   fsx, paths, clock, events, results, findings, progress, metrics, plots, svg
+//! 0 util:   fsx, guard, paths, clock, events, results, findings, progress, metrics, plots, svg
 //! 1 ml:     nn, data, tokenize, train, hub, cache, significance
 //! 2 zoo:    zoo
 //! 3 domain: spec, tasks

@@ -111,7 +111,8 @@ pub fn model(args: &crate::cli::FetchModelArgs, paths: &Paths) -> Result<ExitCod
 /// `adaptlab fetch --suite SUITE [--list]`: what the suite needs, with sizes and what is
 /// here already, then each missing one fetched.
 pub fn suite(suite: &str, list_only: bool, paths: &Paths) -> Result<ExitCode> {
-    use crate::hub::needs::{of_suite, offline};
+    use crate::hub::needs::offline;
+    use crate::run::select::needs_of as of_suite;
     let suite_ref = crate::spec::SuiteRef::parse(suite);
     let suite = crate::tasks::load_suite(&suite_ref).map_err(|e| anyhow::anyhow!("{e}"))?;
     let needs = of_suite(&suite, &[]);

@@ -7,7 +7,6 @@
 use super::download::{head, Progress};
 use super::{catalog, hf};
 use crate::paths::Paths;
-use crate::spec::Suite;
 use anyhow::{Context, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -79,21 +78,6 @@ fn need_of(key: &str, text: &str) -> Option<Need> {
     // ORG/NAME on the hub; a local folder or `demo` needs nothing.
     let local = std::path::Path::new(text).exists() || text.starts_with('.') || text.starts_with('/');
     (text.contains('/') && !local).then(|| Need::Model(text.to_string()))
-}
-
-/// Every need of the suite's enabled experiments (those in `only` and what they need,
-/// when given), each once, in suite order.
-pub fn of_suite(suite: &Suite, only: &[String]) -> Vec<Need> {
-    let mut out: Vec<Need> = Vec::new();
-    let selected = crate::run::select::select(suite, only).unwrap_or_default();
-    for exp in suite.experiments.iter().filter(|e| selected.contains(&e.id)) {
-        for need in of_params(exp.params.json()) {
-            if !out.contains(&need) {
-                out.push(need);
-            }
-        }
-    }
-    out
 }
 
 impl Need {
@@ -230,17 +214,5 @@ mod tests {
         assert!(needs.contains(&Need::Model("google/vit-base-patch16-224-in21k".into())));
         assert!(needs.iter().any(|n| matches!(n, Need::Clip { repo, .. } if repo.contains("convnext_base_w"))));
         assert!(of_params(&serde_json::json!({ "model": "demo", "dataset": "/data/scans" })).is_empty());
-    }
-
-    #[test]
-    fn the_hw5_suite_needs_every_asset_of_the_assignment() {
-        let hw5 = crate::tasks::load_suite(&crate::spec::SuiteRef::Builtin("hw5")).unwrap();
-        let needs = of_suite(&hw5, &[]);
-        for want in [Need::StanfordDogs, Need::Food101, Need::Cifar10, Need::SentimentDksf, Need::Parsinlu] {
-            assert!(needs.contains(&want), "{want:?} in {needs:?}");
-        }
-        assert_eq!(needs.iter().filter(|n| matches!(n, Need::Clip { .. })).count(), 2);
-        let demo = crate::tasks::load_suite(&crate::spec::SuiteRef::Builtin("demo")).unwrap();
-        assert!(of_suite(&demo, &[]).is_empty(), "the demo downloads nothing");
     }
 }

@@ -30,3 +30,36 @@ pub fn select(suite: &Suite, only: &[String]) -> Result<Vec<String>> {
     }
     Ok(suite.experiments.iter().filter(|e| wanted.contains(&e.id)).map(|e| e.id.clone()).collect())
 }
+
+/// Every need of the suite's enabled experiments (those in `only` and what they need,
+/// when given), each once, in suite order.
+pub fn needs_of(suite: &Suite, only: &[String]) -> Vec<crate::hub::needs::Need> {
+    let mut out: Vec<crate::hub::needs::Need> = Vec::new();
+    let selected = select(suite, only).unwrap_or_default();
+    for exp in suite.experiments.iter().filter(|e| selected.contains(&e.id)) {
+        for need in crate::hub::needs::of_params(exp.params.json()) {
+            if !out.contains(&need) {
+                out.push(need);
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod needs_tests {
+    use super::needs_of as of_suite;
+    use crate::hub::needs::Need;
+
+    #[test]
+    fn the_hw5_suite_needs_every_asset_of_the_assignment() {
+        let hw5 = crate::tasks::load_suite(&crate::spec::SuiteRef::Builtin("hw5")).unwrap();
+        let needs = of_suite(&hw5, &[]);
+        for want in [Need::StanfordDogs, Need::Food101, Need::Cifar10, Need::SentimentDksf, Need::Parsinlu] {
+            assert!(needs.contains(&want), "{want:?} in {needs:?}");
+        }
+        assert_eq!(needs.iter().filter(|n| matches!(n, Need::Clip { .. })).count(), 2);
+        let demo = crate::tasks::load_suite(&crate::spec::SuiteRef::Builtin("demo")).unwrap();
+        assert!(of_suite(&demo, &[]).is_empty(), "the demo downloads nothing");
+    }
+}
