@@ -53,14 +53,7 @@ pub fn clip(a: &ClipBenchArgs) -> Result<ExitCode> {
     let mut vs_bf16 = tch::nn::VarStore::new(tch::Device::Cpu);
     let clip_bf16 = Clip::new(&vs_bf16.root(), &cfg);
     vs_bf16.load(&weights)?;
-    {
-        let _guard = tch::no_grad_guard();
-        for (name, mut var) in vs_bf16.variables() {
-            if name.starts_with("visual.") {
-                var.set_data(&var.to_kind(tch::Kind::BFloat16));
-            }
-        }
-    }
+    crate::zoo::clip::set_visual_kind(&vs_bf16, tch::Kind::BFloat16);
     let pre = ClipPreprocess::new(cfg.vision.image_size as usize);
     let threads = tch::get_num_threads().max(1) as usize;
     let names: Vec<String> = (0..a.classes).map(|i| format!("class {i}")).collect();

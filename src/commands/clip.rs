@@ -15,7 +15,7 @@ pub fn classify(a: &ClassifyArgs, paths: &Paths) -> Result<ExitCode> {
     let device = if tch::Cuda::is_available() { tch::Device::Cuda(0) } else { tch::Device::Cpu };
     let model = load_model(&a.model, a.weights.as_deref(), paths, device)?;
     let kind = a.precision.kind(device)?;
-    crate::zoo::clip::set_visual_kind(&model, kind);
+    crate::zoo::clip::set_visual_kind(&model.vs, kind);
     let pre = ClipPreprocess::new(model.clip.cfg.vision.image_size as usize);
     let classes = class_embeddings(&model.clip, &a.labels, std::slice::from_ref(&a.template), device);
     let scale = model.clip.logit_scale.exp().to_kind(Kind::Float).to_device(tch::Device::Cpu);

@@ -66,9 +66,9 @@ pub fn load_model(model: &str, weights: Option<&Path>, paths: &Paths, device: tc
 
 /// Puts the image tower's weights in `kind` (bf16 for CPU inference; the text tower,
 /// run once per class, stays fp32). Idempotent.
-pub fn set_visual_kind(model: &LoadedClip, kind: Kind) {
+pub fn set_visual_kind(vs: &VarStore, kind: Kind) {
     let _guard = tch::no_grad_guard();
-    for (name, mut var) in model.vs.variables() {
+    for (name, mut var) in vs.variables() {
         if name.starts_with("visual.") && var.kind() != kind {
             var.set_data(&var.to_kind(kind));
         }

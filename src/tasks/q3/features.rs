@@ -46,7 +46,7 @@ pub fn image_features(model: &LoadedClip, items: &[Item], dataset_id: &str, batc
         return Ok(ImageFeatures { features: get("features")?, labels, rows, skipped });
     }
     if precision == InferencePrecision::Bf16 && !ctx.device.is_cuda() {
-        crate::zoo::clip::set_visual_kind(model, Kind::BFloat16);
+        crate::zoo::clip::set_visual_kind(&model.vs, Kind::BFloat16);
     }
     let paths = items.iter().map(|i| i.path.clone()).collect();
     let mut loader = load_images(paths, pre, batch_size, 3);
