@@ -20,7 +20,7 @@ def timing(name):
 
 def load(home):
     db = sqlite3.connect(f"{home}/runs.sqlite")
-    run = db.execute("SELECT id FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()[0]
+    run = db.execute("SELECT id FROM runs ORDER BY started_at DESC, rowid DESC LIMIT 1").fetchone()[0]
     out = {}
     for exp, values in db.execute("SELECT exp_id, values_json FROM experiments WHERE run_id = ?", (run,)):
         tables = {json.loads(t)["name"]: json.loads(t) for (t,) in db.execute("SELECT json FROM result_tables WHERE run_id = ? AND exp_id = ?", (run, exp))}

@@ -93,3 +93,32 @@ fn a_store_from_a_newer_adaptlab_is_refused_with_advice() {
     let err = format!("{:#}", Store::open(home.path()).err().unwrap());
     assert!(err.contains("schema version 99") && err.contains("ADAPTLAB_HOME"), "{err}");
 }
+
+/// Kill-and-restart makes runs that start in the same second; "newest" must still mean
+/// the one created last, for the run list, `latest`, reuse and resumed curves alike.
+#[test]
+fn runs_started_in_the_same_second_keep_their_creation_order() {
+    let home = tempfile::tempdir().unwrap();
+    let store = Store::open(home.path()).unwrap();
+    let mut created = Vec::new();
+    for i in 0..8 {
+        let run = store.create_run("s", "s.yaml", "name: s\n", &["a".into()]).unwrap();
+        store.add_experiment(&run, 0, &new_exp("a")).unwrap();
+        store.experiment_started(&run, "a", "hash-1", "cpu").unwrap();
+        let status = if i % 2 == 0 { adaptlab::events::ExpStatus::Finished } else { adaptlab::events::ExpStatus::Interrupted };
+        store.experiment_ended(&run, "a", status, None, Some(1.0), &serde_json::Map::new(), None).unwrap();
+        created.push(run);
+    }
+    drop(store);
+    {
+        let conn = rusqlite::Connection::open(home.path().join("runs.sqlite")).unwrap();
+        conn.execute("UPDATE runs SET started_at = '2026-12-03T02:00:00Z'", []).unwrap();
+    }
+    let store = Store::open(home.path()).unwrap();
+    let listed: Vec<String> = store.runs().unwrap().into_iter().map(|r| r.id).collect();
+    let newest_first: Vec<String> = created.iter().rev().cloned().collect();
+    assert_eq!(listed, newest_first);
+    assert_eq!(store.resolve_run_id("latest").unwrap(), created[7]);
+    assert_eq!(store.find_reusable("hash-1").unwrap(), Some((created[6].clone(), "a".to_string())));
+    assert_eq!(store.find_unfinished_attempt("hash-1", "none").unwrap(), Some((created[7].clone(), "a".to_string())));
+}

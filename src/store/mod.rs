@@ -159,7 +159,7 @@ impl Store {
                 "SELECT e.seconds FROM experiments e JOIN runs r ON r.id = e.run_id
                  WHERE e.status = 'finished' AND e.reused_from IS NULL AND e.seconds IS NOT NULL
                    AND (e.spec_hash = ?1 OR (e.exp_id = ?2 AND r.suite_name = ?3))
-                 ORDER BY (e.spec_hash = ?1) DESC, r.started_at DESC LIMIT 1",
+                 ORDER BY (e.spec_hash = ?1) DESC, r.started_at DESC, r.rowid DESC LIMIT 1",
                 params![spec_hash, exp_id, suite],
                 |r| r.get(0),
             )
@@ -174,7 +174,7 @@ impl Store {
             .query_row(
                 "SELECT e.run_id, e.exp_id FROM experiments e JOIN runs r ON r.id = e.run_id
                  WHERE e.spec_hash = ?1 AND e.status IN ('interrupted', 'failed', 'cancelled', 'running') AND e.run_id != ?2
-                 ORDER BY r.started_at DESC LIMIT 1",
+                 ORDER BY r.started_at DESC, r.rowid DESC LIMIT 1",
                 params![spec_hash, not_run],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -251,7 +251,7 @@ impl Store {
             .query_row(
                 "SELECT e.run_id, e.exp_id FROM experiments e JOIN runs r ON r.id = e.run_id
                  WHERE e.spec_hash = ?1 AND e.status = 'finished' AND e.reused_from IS NULL
-                 ORDER BY r.started_at DESC LIMIT 1",
+                 ORDER BY r.started_at DESC, r.rowid DESC LIMIT 1",
                 [spec_hash],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -280,10 +280,13 @@ impl Store {
         crate::fsx::copy_dir(&self.exp_dir(from_run, from_exp), &self.exp_dir(to_run, to_exp))
     }
 
+    /// Newest first. Start times have whole seconds, so every query that wants "the
+    /// newest" breaks ties by rowid (insertion order): a run restarted within the second
+    /// its predecessor was killed is still the newer one.
     pub fn runs(&self) -> Result<Vec<RunRow>> {
         let mut stmt = self.conn.prepare(
             "SELECT id, suite_name, suite_source, started_at, finished_at, status, version, selected
-             FROM runs ORDER BY started_at DESC, id DESC",
+             FROM runs ORDER BY started_at DESC, rowid DESC",
         )?;
         let rows = stmt.query_map([], run_row)?.collect::<rusqlite::Result<Vec<_>>>()?;
         Ok(rows)
