@@ -6,11 +6,13 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnKind {
-    /// Data shown as it is (class names, prompts, model names).
+    /// Data shown as it is (class names, prompts, model names). A cell `@key` is a term
+    /// among the data (a table's own summary rows: `@macro_average`), worded like one.
     Text,
     /// A term of the program's vocabulary (a method, a role, a kind of prompt) stored as
-    /// its key; the report and the dashboard show its wording in their language. A cell
-    /// the catalogs do not know (a prompt beside the ensembles) is shown as it is.
+    /// its key; the report and the dashboard show its wording in their language. A term
+    /// may carry values, `key?name=value&name=value` (see [`term_cell`]). A cell the
+    /// catalogs do not know (a prompt beside the ensembles) is shown as it is.
     Term,
     Integer,
     Float,
@@ -84,5 +86,43 @@ pub fn format_float(f: f64) -> String {
         format!("{f:.3e}")
     } else {
         format!("{f:.4}")
+    }
+}
+
+/// A term cell with values, `key?name=value&…`: the catalogs word it (`term-key` with the
+/// values as variables), so a cell such as "step 45 of 150" is stored language-neutral.
+/// Values must not contain `&` or `=` (numbers and identifiers).
+pub fn term_cell(key: &str, values: &[(&str, String)]) -> String {
+    if values.is_empty() {
+        return key.to_string();
+    }
+    let args: Vec<String> = values.iter().map(|(name, value)| format!("{name}={value}")).collect();
+    format!("{key}?{}", args.join("&"))
+}
+
+/// A term cell's key and values (none when the cell is a plain key or not of that form).
+pub fn split_term(cell: &str) -> (&str, Vec<(&str, &str)>) {
+    let Some((key, rest)) = cell.split_once('?') else { return (cell, Vec::new()) };
+    let values: Option<Vec<(&str, &str)>> = rest.split('&').map(|pair| pair.split_once('=')).collect();
+    match values {
+        Some(v) if !key.is_empty() && v.iter().all(|(name, _)| !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')) => (key, v),
+        _ => (cell, Vec::new()),
+    }
+}
+
+#[cfg(test)]
+mod term_tests {
+    use super::*;
+
+    #[test]
+    fn term_cells_round_trip_and_prompts_stay_whole() {
+        let cell = term_cell("best-step", &[("step", "45".into()), ("steps", "150".into())]);
+        assert_eq!(cell, "best-step?step=45&steps=150");
+        assert_eq!(split_term(&cell), ("best-step", vec![("step", "45"), ("steps", "150")]));
+        assert_eq!(split_term("lbfgs"), ("lbfgs", vec![]));
+        assert_eq!(term_cell("full", &[]), "full");
+        for prompt in ["is this a {}?", "a {}? yes", "what?", "?a=1"] {
+            assert_eq!(split_term(prompt), (prompt, vec![]), "{prompt}");
+        }
     }
 }

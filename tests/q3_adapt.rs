@@ -89,6 +89,7 @@ fn demo_class_embedding_and_linear_probe_reach_the_report() {
     assert_eq!(table_rows(&events, "lp", "grid"), 2 + 2, "two probe settings and two Cs");
     assert_eq!(table_rows(&events, "lp", "all_methods"), 6, "zero-shot, (d1) ×2, (d2), (e) ×2");
     assert!(value(&events, "lp", "lbfgs_choice").as_str().unwrap().starts_with("C "));
+    assert!(value(&events, "lp", "lbfgs_setting").as_str().unwrap().starts_with("setting-c?c="));
     // The few-shot curves' spread is over the seeds: 2 runs a point.
     let lp_curves = events.iter().rev().find_map(|e| match e {
         Event::Table { exp, table } if exp == "lp" && table.name == "few_shot" => Some(table.clone()),

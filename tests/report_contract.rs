@@ -232,6 +232,42 @@ fn the_persian_report_isolates_left_to_right_runs_and_has_no_english_headings() 
     assert!(problems.is_empty(), "{} problem(s):\n{}", problems.len(), problems.join("\n"));
 }
 
+/// Cells the program writes (a grid's settings and peaks, L-BFGS iterations, the whole
+/// training split's point, the per-class averages, kinds of prompt) are stored as terms,
+/// so the Persian report words them; no term cell reaches a reader unworded.
+#[test]
+fn program_written_cells_are_worded_in_each_language() {
+    let f = fixture();
+    let (en, fa) = (render(&model(&f, Lang::En)), render(&model(&f, Lang::Fa)));
+    let raw = regex::Regex::new(r"[a-z][a-z_-]*\?[a-z_]+=").unwrap();
+    for (lang, md) in [("en", &en.markdown), ("fa", &fa.markdown)] {
+        assert!(!raw.is_match(md), "{lang}: a term cell shown raw: {:?}", raw.find(md).map(|m| &md[m.start()..(m.start() + 60).min(md.len())]));
+        assert!(!md.contains("| @"), "{lang}: a summary-row term shown raw");
+    }
+    let cells: Vec<String> = blocks(&fa.html).into_iter().filter(|(e, _)| e == "td").map(|(_, t)| t).collect();
+    for english in [r"step \d+ of \d+", r"\d+ iterations", "weight decay", r"\blr \d", "macro average", "weighted average", "dog-specific", r"full \(\d"] {
+        let pattern = regex::Regex::new(english).unwrap();
+        let hit: Vec<&String> = cells.iter().filter(|c| pattern.is_match(c)).collect();
+        assert!(hit.is_empty(), "English `{english}` in Persian table cells: {hit:?}");
+    }
+    for worded in ["گام", "نرخ یادگیری", "تکرار", "میانگین ماکرو", "میانگین وزن‌دار", "ویژه‌ی سگ", "همه ("] {
+        assert!(cells.iter().any(|c| c.contains(worded)), "no Persian cell says `{worded}`");
+    }
+    // A run stored before term settings existed words its choice as it stored it.
+    for (lang, words) in [(Lang::En, "(lr 0.05)"), (Lang::Fa, "نرخ یادگیری")] {
+        let mut m = model(&f, lang);
+        let probe = m.questions.iter_mut().flat_map(|q| q.experiments.iter_mut()).find(|e| e.task == "clip_linear_probe").unwrap();
+        let setting = probe.values.remove("probe_setting");
+        assert!(setting.is_some(), "the fixture stores probe_setting");
+        let md = render(&m).markdown;
+        let line = md.lines().find(|l| l.starts_with("**(e) Linear probe") || l.starts_with("**(ه) کاوشگر خطی")).unwrap();
+        assert!(line.contains("lr 0.05"), "{line}");
+        let fresh = render(&model(&f, lang)).markdown;
+        assert!(fresh.lines().any(|l| l.contains(words)), "{lang:?}");
+    }
+    assert!(en.markdown.contains("| step 45 of 150 |") && en.markdown.contains("| macro average |") && en.markdown.contains("774 iterations"), "English wording");
+}
+
 #[test]
 fn persian_prose_writes_persian_digits() {
     let f = fixture();

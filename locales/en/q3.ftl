@@ -45,7 +45,10 @@ q3c-search = { $prompt_changed ->
     }
 
 q3d-intro = **(d) A trainable embedding per class.** Both encoders stay frozen and only class vectors are trained, by gradient descent on the cached image features of { $train_images } training images of { $model }; { $validation_images } further training images are held out to choose the learning rate and the step to stop at, and the { $test_images } test images are scored once, with that choice.
-q3d-head = *(d1) One vector per class in the joint embedding space*, scored like zero-shot CLIP: logits = exp(logit_scale) · cos(image, class vector). Initialised from the text embeddings of "{ $template }", the head agrees with zero-shot CLIP on { PCT($text_init_agrees_with_zero_shot) } of the test images before training: at step 0 it *is* the zero-shot classifier. Trained ({ $text_init_choice }), it reaches **{ PCT($text_init_top1) }** top-1 against { PCT($zero_shot_top1) } zero-shot ({ POINTS($text_init_minus_zero_shot) } points).{ $text_init_trained ->
+q3d-head = *(d1) One vector per class in the joint embedding space*, scored like zero-shot CLIP: logits = exp(logit_scale) · cos(image, class vector). Initialised from the text embeddings of "{ $template }", the head agrees with zero-shot CLIP on { PCT($text_init_agrees_with_zero_shot) } of the test images before training: at step 0 it *is* the zero-shot classifier. Trained ({ $text_init_setting ->
+            [none] { $text_init_choice }
+           *[other] { $text_init_setting }
+        }), it reaches **{ PCT($text_init_top1) }** top-1 against { PCT($zero_shot_top1) } zero-shot ({ POINTS($text_init_minus_zero_shot) } points).{ $text_init_trained ->
         [false] {" "}Validation preferred no training at all (its accuracy never rose above the step-0 value), so the text-initialised vectors are kept: on this data the training images add nothing the prompt did not already say.
        *[other] {" "}Validation accuracy peaked at step { $text_init_best_step } of { $text_init_steps }.
     }{ $random_init_top1 ->
@@ -55,7 +58,10 @@ q3d-head = *(d1) One vector per class in the joint embedding space*, scored like
 q3d-coop = *(d2) CoOp context tokens.* Each class's prompt is [SOS] + { $coop_context_tokens } learned context vectors + the class name + "." through the frozen text transformer (class-specific context, { $coop_init_words ->
         [none] initialised at random, N(0, 0.02²)
         *[other] initialised from the token embeddings of "{ $coop_init_words }"
-    }), so the gradient flows through the whole text encoder into { $coop_trainable } trainable numbers. It reaches **{ PCT($coop_top1) }** ({ POINTS($coop_minus_zero_shot) } points against zero-shot; chosen: { $coop_choice }).{ $coop_vs_head ->
+    }), so the gradient flows through the whole text encoder into { $coop_trainable } trainable numbers. It reaches **{ PCT($coop_top1) }** ({ POINTS($coop_minus_zero_shot) } points against zero-shot; chosen: { $coop_setting ->
+            [none] { $coop_choice }
+           *[other] { $coop_setting }
+        }).{ $coop_vs_head ->
         [ahead] {" "}It beats the joint-space head ({ PCT($text_init_top1) }): steering the prompt lets the text encoder's knowledge of the name shape the class vector, rather than moving the vector freely.
         [level] {" "}It is level with the joint-space head ({ PCT($text_init_top1) }, within half a point): on this data, shaping the class vector through the text encoder and moving it freely end at the same accuracy.
         [behind] {" "}It does not reach the joint-space head ({ PCT($text_init_top1) }): the learned words can only move the class embedding within what the text encoder can express, while (d1) moves it freely.
@@ -81,10 +87,19 @@ q3d-few-shot = *Few-shot.* Each method again with { $shots_list } training image
 plot-val-accuracy = Validation accuracy during training
 plot-few-shot = Few-shot test accuracy
 
-q3e-probe = **(e) Linear probe.** The text encoder is dropped: one fully connected layer with bias ({ $probe_trainable } parameters) on the unit-length image features of the frozen image encoder, trained with cross-entropy on { $train_images } training images; learning rate and weight decay chosen on { $validation_images } held-out training images ({ $probe_choice }). It reaches **{ PCT($probe_top1) }** top-1 on test against { PCT($zero_shot_top1) } zero-shot ({ POINTS($probe_minus_zero_shot) } points).{ $probe_vs_lbfgs ->
+q3e-probe = **(e) Linear probe.** The text encoder is dropped: one fully connected layer with bias ({ $probe_trainable } parameters) on the unit-length image features of the frozen image encoder, trained with cross-entropy on { $train_images } training images; learning rate and weight decay chosen on { $validation_images } held-out training images ({ $probe_setting ->
+            [none] { $probe_choice }
+           *[other] { $probe_setting }
+        }). It reaches **{ PCT($probe_top1) }** top-1 on test against { PCT($zero_shot_top1) } zero-shot ({ POINTS($probe_minus_zero_shot) } points).{ $probe_vs_lbfgs ->
         [none] {""}
-        [level] {" "}The CLIP paper's reference, L2-regularised logistic regression fitted by L-BFGS with its strength chosen on validation ({ $lbfgs_choice }), reaches { PCT($lbfgs_top1) }; the gradient-descent probe is level with it ({ POINTS($probe_minus_lbfgs) } points, within half a point).
-       *[other] {" "}The CLIP paper's reference, L2-regularised logistic regression fitted by L-BFGS with its strength chosen on validation ({ $lbfgs_choice }), reaches { PCT($lbfgs_top1) }; the gradient-descent probe is { POINTS($probe_minus_lbfgs) } points from it.
+        [level] {" "}The CLIP paper's reference, L2-regularised logistic regression fitted by L-BFGS with its strength chosen on validation ({ $lbfgs_setting ->
+            [none] { $lbfgs_choice }
+           *[other] { $lbfgs_setting }
+        }), reaches { PCT($lbfgs_top1) }; the gradient-descent probe is level with it ({ POINTS($probe_minus_lbfgs) } points, within half a point).
+       *[other] {" "}The CLIP paper's reference, L2-regularised logistic regression fitted by L-BFGS with its strength chosen on validation ({ $lbfgs_setting ->
+            [none] { $lbfgs_choice }
+           *[other] { $lbfgs_setting }
+        }), reaches { PCT($lbfgs_top1) }; the gradient-descent probe is { POINTS($probe_minus_lbfgs) } points from it.
     }{ $fewest_shots ->
         [none] {""}
        *[other] {" "}{ $probe_matches_zero_shot_at ->

@@ -177,7 +177,21 @@ term-generic_mean_top1 = generic templates (mean)
 term-ensemble7 = ensemble of 7 templates (SIMPLE_IMAGENET)
 term-ensemble80 = ensemble of 80 templates (OPENAI_IMAGENET)
 term-ensemble_of_candidates = ensemble of the prompts above
-term-shots-full = full
+term-shots-full = { $images ->
+        [none] full
+       *[other] full ({ $images })
+    }
+term-dog-specific = dog-specific
+term-macro_average = macro average
+term-weighted_average = weighted average
+term-setting-lr = lr { $lr }
+term-setting-lr-wd = lr { $lr }, weight decay { $wd }
+term-setting-c = C = { $c }
+term-best-step = step { $step } of { $steps }
+term-lbfgs-iterations = { $iterations } iterations{ $converged ->
+        [no] {" "}(not converged)
+       *[yes] {""}
+    }
 
 ## Chart titles, axes and lines.
 plot-training-loss = Training loss

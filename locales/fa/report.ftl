@@ -178,7 +178,21 @@ term-generic_mean_top1 = قالب‌های عمومی (میانگین)
 term-ensemble7 = مجموعه‌ی ۷ قالب (SIMPLE_IMAGENET)
 term-ensemble80 = مجموعه‌ی ۸۰ قالب (OPENAI_IMAGENET)
 term-ensemble_of_candidates = مجموعه‌ی همه‌ی پرامپت‌های بالا
-term-shots-full = همه
+term-shots-full = { $images ->
+        [none] همه
+       *[other] همه ({ $images })
+    }
+term-dog-specific = ویژه‌ی سگ
+term-macro_average = میانگین ماکرو
+term-weighted_average = میانگین وزن‌دار
+term-setting-lr = نرخ یادگیری { $lr }
+term-setting-lr-wd = نرخ یادگیری { $lr }، کاهش وزن { $wd }
+term-setting-c = C = { $c }
+term-best-step = گام { $step } از { $steps }
+term-lbfgs-iterations = { $iterations } تکرار{ $converged ->
+        [no] {" "}(همگرا نشد)
+       *[yes] {""}
+    }
 
 ## عنوان نمودارها، محورها و خط‌ها.
 plot-training-loss = زیان آموزش

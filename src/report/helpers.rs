@@ -54,6 +54,8 @@ fn hash_message(catalog: &Catalog, h: &Helper, key: &str) -> Result<Option<Strin
 fn fluent_value(v: &Value, catalog: &Catalog) -> Option<FluentValue<'static>> {
     match v {
         Value::Number(n) => n.as_f64().map(FluentValue::from),
+        // A value stored as a term cell with values (`setting-lr?lr=0.05`) is worded.
+        Value::String(s) if !crate::results::split_term(s).1.is_empty() => Some(FluentValue::from(markdown_arg(&catalog.term(s)))),
         Value::String(s) => Some(FluentValue::from(markdown_arg(s))),
         Value::Bool(b) => Some(FluentValue::from(if *b { "true" } else { "false" })),
         Value::Null => Some(FluentValue::from("none")),
@@ -195,6 +197,7 @@ pub fn markdown_table(t: &ResultTable, catalog: &Catalog) -> String {
             .zip(&t.columns)
             .map(|(v, c)| match (c.kind, v.as_str()) {
                 (ColumnKind::Term, Some(key)) => escape::markdown(&catalog.term(key)),
+                (ColumnKind::Text, Some(text)) if catalog.term_in_data(text).is_some() => escape::markdown(&catalog.term_in_data(text).unwrap_or_default()),
                 // Data that mixes Persian with Latin (a model's output, a list of tokens)
                 // needs its Latin runs isolated in the right-to-left report, as prose does.
                 (ColumnKind::Text, Some(text)) if catalog.lang() == super::Lang::Fa && text.chars().any(super::bidi::arabic_letter) => {
@@ -364,7 +367,8 @@ impl HelperDef for FewShotHelper {
                     .collect(),
             })
             .collect();
-        let shot_labels: Vec<String> = shots.iter().map(|s| self.catalog.message_or(&format!("term-shots-{s}"), s)).collect();
+        // A point is a count ("4"), the whole split as a term cell, or "full" as older runs stored it.
+        let shot_labels: Vec<String> = shots.iter().map(|s| if s == "full" { self.catalog.message_or("term-shots-full", s) } else { self.catalog.term(s) }).collect();
         let zero_shot = exp.get("values").and_then(|v| v.get("zero_shot_top1")).and_then(Value::as_f64);
         let reference = self.catalog.term("zero_shot");
         let axes = (self.catalog.message("axis-shots", None).map_err(other)?, self.catalog.message("axis-test-top1-pct", None).map_err(other)?);

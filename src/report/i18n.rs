@@ -122,9 +122,25 @@ impl Catalog {
         }
     }
 
-    /// A term of the vocabulary (`term-<key>`: methods, roles, kinds of prompt).
-    pub fn term(&self, key: &str) -> String {
-        self.message_or(&format!("term-{key}"), key)
+    /// A term of the vocabulary (`term-<key>`: methods, roles, kinds of prompt), with the
+    /// values a term cell carries (`key?name=value&…`) as the message's variables. A cell
+    /// the catalog does not know is shown as it is.
+    pub fn term(&self, cell: &str) -> String {
+        let (key, values) = crate::results::split_term(cell);
+        let id = format!("term-{key}");
+        if !self.has(&id) {
+            return cell.to_string();
+        }
+        let args: FluentArgs = values.into_iter().map(|(name, value)| (name.to_string(), FluentValue::from(value.to_string()))).collect();
+        let worded = if args.iter().next().is_some() { self.message(&id, Some(&args)) } else { self.message(&id, None) };
+        worded.unwrap_or_else(|_| cell.to_string())
+    }
+
+    /// A term among data (`@key` in a text column: a table's summary row) in this
+    /// language's words; None for data.
+    pub fn term_in_data(&self, cell: &str) -> Option<String> {
+        let key = cell.strip_prefix('@')?;
+        self.has(&format!("term-{}", crate::results::split_term(key).0)).then(|| self.term(key))
     }
 
     /// The heading of a result-table column (`col-<key>`).
@@ -137,6 +153,7 @@ impl Catalog {
     pub fn cell(&self, table: &crate::results::ResultTable, row: usize, col: usize) -> String {
         match (table.columns[col].kind, table.rows[row][col].as_str()) {
             (crate::results::ColumnKind::Term, Some(key)) => self.term(key),
+            (crate::results::ColumnKind::Text, Some(cell)) if self.term_in_data(cell).is_some() => self.term_in_data(cell).unwrap_or_default(),
             _ => table.cell_text(row, col),
         }
     }

@@ -27,7 +27,8 @@ pub fn evaluate(scores: &Tensor, labels: &[i64], classes: usize) -> Evaluation {
 }
 
 /// Per-class precision, recall, one-vs-rest accuracy and F1, sorted by F1 (worst
-/// first), then the macro and support-weighted averages.
+/// first), then the macro and support-weighted averages (rows named by terms, so each
+/// language words them).
 pub fn per_class_table(e: &Evaluation, names: &[String]) -> ResultTable {
     let mut t = ResultTable::new(
         "per_class",
@@ -47,7 +48,7 @@ pub fn per_class_table(e: &Evaluation, names: &[String]) -> ResultTable {
     let n = e.confusion.total();
     let macro_acc = per.iter().map(|m| m.accuracy).sum::<f64>() / per.len().max(1) as f64;
     let weighted_acc = per.iter().map(|m| m.accuracy * m.support as f64).sum::<f64>() / n.max(1) as f64;
-    t.push(vec![json!("macro average"), json!(n), json!(mp), json!(mr), json!(macro_acc), json!(mf)]);
-    t.push(vec![json!("weighted average"), json!(n), json!(wp), json!(wr), json!(weighted_acc), json!(wf)]);
+    t.push(vec![json!("@macro_average"), json!(n), json!(mp), json!(mr), json!(macro_acc), json!(mf)]);
+    t.push(vec![json!("@weighted_average"), json!(n), json!(wp), json!(wr), json!(weighted_acc), json!(wf)]);
     t
 }

@@ -1,7 +1,7 @@
 //! `clip_class_embedding` (Q3d): a trainable embedding per class, (d1) in the joint
 //! embedding space (text-initialised, and randomly initialised as an ablation) and (d2)
 //! as CoOp context tokens fed through the frozen text encoder.
-use super::few_shot::first_meeting;
+use super::few_shot::{first_meeting, images_value};
 use super::fit::predict;
 use super::methods::Method;
 use super::{prepare, study};
@@ -79,7 +79,7 @@ pub fn run(params: &ClassEmbeddingParams, ctx: &TaskContext) -> Result<()> {
             ctx.value("text_minus_random_at_fewest", t.mean - r.mean);
             found.text_vs_random_at_fewest = Some(Outcome::accuracy(t.mean, r.mean));
         }
-        ctx.value("random_meets_text_at", first_meeting(text, random).map_or(serde_json::Value::Null, serde_json::Value::from));
+        ctx.value("random_meets_text_at", images_value(first_meeting(text, random)));
     }
     let run = |m: Method| s.runs.iter().find(|r| r.method == m);
     // The differences the text states, in points once the report formats them.

@@ -5,7 +5,8 @@ use serde_json::json;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct CurvePoint {
-    /// "1", "2", … or "full".
+    /// "1", "2", … or, for the whole training split, the term cell
+    /// `shots-full?images=N` (N: its mean images per class).
     pub shots: String,
     pub mean: f64,
     pub std: f64,
@@ -17,6 +18,25 @@ impl CurvePoint {
     pub fn of(shots: &str, runs: &[f64]) -> Self {
         let (mean, std) = crate::metrics::mean_std(runs);
         Self { shots: shots.to_string(), mean, std, runs: runs.len() }
+    }
+
+    /// The label of the whole-training-split point.
+    pub fn full_label(images_per_class: f64) -> String {
+        crate::results::term_cell("shots-full", &[("images", format!("{images_per_class:.0}"))])
+    }
+
+    /// Training images per class at this point (the whole split: its mean; results
+    /// stored before term cells wrote it "full (N)").
+    pub fn images_per_class(&self) -> Option<f64> {
+        if let Ok(k) = self.shots.parse::<f64>() {
+            return Some(k);
+        }
+        let (key, values) = crate::results::split_term(&self.shots);
+        let images = match key {
+            "shots-full" => values.iter().find(|(name, _)| *name == "images").map(|(_, v)| *v),
+            _ => self.shots.strip_prefix("full (").and_then(|rest| rest.strip_suffix(')')),
+        };
+        images.and_then(|n| n.parse().ok())
     }
 }
 
@@ -39,7 +59,7 @@ pub fn table(name: &str, curves: &[Curve]) -> ResultTable {
     let mut t = ResultTable::new(
         name,
         "Few-shot test top-1 (mean ± std over seeds)",
-        &[("method", ColumnKind::Term), ("shots", ColumnKind::Text), ("top1_mean", ColumnKind::Percent), ("top1_std", ColumnKind::Percent), ("runs", ColumnKind::Integer)],
+        &[("method", ColumnKind::Term), ("shots", ColumnKind::Term), ("top1_mean", ColumnKind::Percent), ("top1_std", ColumnKind::Percent), ("runs", ColumnKind::Integer)],
     );
     for c in curves {
         for p in &c.points {
@@ -66,8 +86,13 @@ pub fn from_table(t: &ResultTable) -> Vec<Curve> {
 }
 
 /// The fewest shots at which `challenger` reaches `leader` (None: it never does).
-pub fn first_meeting(leader: &Curve, challenger: &Curve) -> Option<String> {
-    leader.points.iter().find(|p| challenger.at(&p.shots).is_some_and(|c| c.mean >= p.mean)).map(|p| p.shots.clone())
+pub fn first_meeting<'a>(leader: &'a Curve, challenger: &Curve) -> Option<&'a CurvePoint> {
+    leader.points.iter().find(|p| challenger.at(&p.shots).is_some_and(|c| c.mean >= p.mean))
+}
+
+/// A meeting point as a report value: training images per class (null: none).
+pub fn images_value(point: Option<&CurvePoint>) -> serde_json::Value {
+    point.and_then(CurvePoint::images_per_class).map_or(serde_json::Value::Null, serde_json::Value::from)
 }
 
 #[cfg(test)]
@@ -91,8 +116,19 @@ mod tests {
         let probe = curve("probe", &[("1", 0.3), ("2", 0.66), ("full", 0.85)]);
         let back = from_table(&table(TABLE, &[text.clone(), probe.clone()]));
         assert_eq!(back, vec![text.clone(), probe.clone()]);
-        assert_eq!(first_meeting(&text, &probe).as_deref(), Some("2"));
-        assert_eq!(first_meeting(&probe, &text).as_deref(), Some("1"));
+        assert_eq!(first_meeting(&text, &probe).map(|p| p.shots.as_str()), Some("2"));
+        assert_eq!(first_meeting(&probe, &text).map(|p| p.shots.as_str()), Some("1"));
         assert_eq!(first_meeting(&text, &curve("weak", &[("1", 0.1)])), None);
+        assert_eq!(images_value(first_meeting(&text, &probe)), json!(2.0));
+    }
+
+    #[test]
+    fn the_whole_split_point_is_a_term_with_its_images_per_class() {
+        let full = CurvePoint::of(&CurvePoint::full_label(36.4), &[0.8]);
+        assert_eq!(full.shots, "shots-full?images=36");
+        assert_eq!(full.images_per_class(), Some(36.0));
+        assert_eq!(CurvePoint::of("full (12)", &[0.8]).images_per_class(), Some(12.0), "results stored before term cells");
+        assert_eq!(CurvePoint::of("8", &[0.8]).images_per_class(), Some(8.0));
+        assert_eq!(images_value(None), serde_json::Value::Null);
     }
 }

@@ -1,7 +1,7 @@
 //! `clip_linear_probe` (Q3e): the text encoder dropped, a fully connected layer trained
 //! on the frozen image features, with the CLIP paper's L-BFGS logistic regression as the
 //! reference line; optionally drawn beside a (d) experiment's results.
-use super::few_shot::{self, first_meeting};
+use super::few_shot::{self, first_meeting, images_value};
 use super::methods::Method;
 use super::{prepare, study};
 use crate::results::ResultTable;
@@ -13,7 +13,6 @@ use serde::Serialize;
 use crate::tasks::q3::stored::Stored;
 use crate::tasks::TaskContext;
 use anyhow::{Context, Result};
-use serde_json::Value;
 
 /// The `clip_linear_probe` kind.
 pub struct ClipLinearProbe;
@@ -67,8 +66,8 @@ pub fn run(params: &LinearProbeParams, ctx: &TaskContext) -> Result<()> {
     }
     // The CLIP paper: zero-shot CLIP matches a linear probe trained on about 4 images a class.
     if let Some(probe) = s.curves.iter().find(|c| c.method == Method::Probe.key()) {
-        let matched = probe.points.iter().find(|pt| pt.mean >= s.zero_shot.top1).map(|pt| pt.shots.clone());
-        ctx.value("probe_matches_zero_shot_at", matched.map_or(Value::Null, Value::from));
+        let matched = probe.points.iter().find(|pt| pt.mean >= s.zero_shot.top1);
+        ctx.value("probe_matches_zero_shot_at", images_value(matched));
     }
     let Some(other) = &params.class_embedding else {
         ctx.findings(&found);
@@ -101,7 +100,7 @@ pub fn run(params: &LinearProbeParams, ctx: &TaskContext) -> Result<()> {
             ctx.value("probe_fewest_top1", l.mean);
             found.text_init_vs_probe_at_fewest = Some(Outcome::accuracy(t.mean, l.mean));
         }
-        ctx.value("probe_meets_text_init_at", first_meeting(&text, probe).map_or(Value::Null, Value::from));
+        ctx.value("probe_meets_text_init_at", images_value(first_meeting(&text, probe)));
         if let (Some(t), Some(l)) = (text.points.last(), probe.points.last()) {
             ctx.value("probe_minus_text_init_full", l.mean - t.mean);
         }

@@ -7,6 +7,7 @@ use crate::nn::clip::{normalize, Clip};
 use crate::nn::coop::{ClassPrompts, ContextInit};
 use crate::nn::lbfgs::LbfgsOptions;
 use crate::nn::logistic::LogisticRegression;
+use crate::results::term_cell;
 use crate::tasks::q3::params::{AdaptSettings, ClassEmbeddingMethod, CoopParams, FitParams, ProbeMethod};
 use crate::tasks::q3::eval::{evaluate, Evaluation};
 use crate::tokenize::ClipTokenizer;
@@ -81,8 +82,11 @@ pub struct MethodRun {
     pub method: Method,
     pub test: Evaluation,
     pub val_accuracy: f64,
-    /// The chosen hyperparameters, in words.
+    /// The chosen hyperparameters in English words (`lr 0.05`: the log and the
+    /// `<method>_choice` value, as earlier runs stored it).
     pub choice: String,
+    /// The same as a term cell, worded by the report in its language.
+    pub setting: String,
     pub trainable: i64,
     pub seconds: f64,
     /// The chosen setting's training curve (gradient-descent methods).
@@ -128,12 +132,30 @@ fn trainable(vs: &VarStore) -> i64 {
     vs.trainable_variables().iter().map(|t| t.numel() as i64).sum()
 }
 
+/// A grid point's setting as a term cell (worded by the report's catalogs).
 fn describe(o: &FitOutcome) -> String {
+    if o.setting.weight_decay > 0.0 {
+        term_cell("setting-lr-wd", &[("lr", o.setting.lr.to_string()), ("wd", o.setting.weight_decay.to_string())])
+    } else {
+        term_cell("setting-lr", &[("lr", o.setting.lr.to_string())])
+    }
+}
+
+fn in_words(o: &FitOutcome) -> String {
     if o.setting.weight_decay > 0.0 {
         format!("lr {}, weight decay {}", o.setting.lr, o.setting.weight_decay)
     } else {
         format!("lr {}", o.setting.lr)
     }
+}
+
+/// Where a gradient fit peaked on validation, as a term cell.
+fn peak(o: &FitOutcome) -> String {
+    term_cell("best-step", &[("step", o.best_step.to_string()), ("steps", o.steps.to_string())])
+}
+
+fn setting_c(c: f64) -> String {
+    term_cell("setting-c", &[("c", c.to_string())])
 }
 
 fn test_evaluation(prep: &Prepared, model: &dyn FeatureClassifier) -> Evaluation {
@@ -150,10 +172,11 @@ fn by_gradient<M: FeatureClassifier>(method: Method, prep: &Prepared, build: &dy
         method,
         test: test_evaluation(prep, &best.model),
         val_accuracy: best.outcome.val_accuracy,
-        choice: describe(&best.outcome),
+        choice: in_words(&best.outcome),
+        setting: describe(&best.outcome),
         trainable: trainable(&best.vs),
         seconds: started.elapsed().as_secs_f64(),
-        grid: all.iter().map(|o| (describe(o), o.val_accuracy, format!("step {} of {}", o.best_step, o.steps))).collect(),
+        grid: all.iter().map(|o| (describe(o), o.val_accuracy, peak(o))).collect(),
         outcome: Some(best.outcome),
     })
 }
@@ -173,7 +196,7 @@ fn by_lbfgs(prep: &Prepared, p: &AdaptSettings, train: Labelled, val: Labelled, 
         fits.push((probe, acc));
         tick(i as u64 + 1, cs.len() as u64)?;
     }
-    let grid = fits.iter().map(|(f, acc)| (format!("C {}", f.0.c), *acc, format!("{} iterations{}", f.0.iterations, if f.0.converged { "" } else { " (not converged)" }))).collect();
+    let grid = fits.iter().map(|(f, acc)| (setting_c(f.0.c), *acc, term_cell("lbfgs-iterations", &[("iterations", f.0.iterations.to_string()), ("converged", if f.0.converged { "yes" } else { "no" }.to_string())]))).collect();
     // The first of equals, as the gradient grids choose.
     let best = fits.iter().enumerate().fold(None::<usize>, |b, (i, f)| match b {
         Some(j) if fits[j].1 >= f.1 => Some(j),
@@ -185,6 +208,7 @@ fn by_lbfgs(prep: &Prepared, p: &AdaptSettings, train: Labelled, val: Labelled, 
         test: test_evaluation(prep, probe),
         val_accuracy: *val_accuracy,
         choice: format!("C {}", probe.0.c),
+        setting: setting_c(probe.0.c),
         trainable: probe.0.weight.numel() as i64 + probe.0.bias.numel() as i64,
         seconds: started.elapsed().as_secs_f64(),
         outcome: None,

@@ -28,11 +28,11 @@ pub fn methods_table(zero_shot: &Evaluation, runs: &[MethodRun]) -> ResultTable 
         "methods",
         "Test accuracy by method",
         &[("method", ColumnKind::Term), ("top1", ColumnKind::Percent), ("top5", ColumnKind::Percent), ("mean_per_class", ColumnKind::Percent),
-          ("val_top1", ColumnKind::Percent), ("chosen", ColumnKind::Text), ("trainable", ColumnKind::Integer), ("train_seconds", ColumnKind::Float)],
+          ("val_top1", ColumnKind::Percent), ("chosen", ColumnKind::Term), ("trainable", ColumnKind::Integer), ("train_seconds", ColumnKind::Float)],
     );
     t.push(vec![json!("zero_shot"), json!(zero_shot.top1), json!(zero_shot.top5), json!(zero_shot.mean_per_class), json!(null), json!("—"), json!(0), json!(0.0)]);
     for r in runs {
-        t.push(vec![json!(r.method.key()), json!(r.test.top1), json!(r.test.top5), json!(r.test.mean_per_class), json!(r.val_accuracy), json!(r.choice), json!(r.trainable), json!(r.seconds)]);
+        t.push(vec![json!(r.method.key()), json!(r.test.top1), json!(r.test.top5), json!(r.test.mean_per_class), json!(r.val_accuracy), json!(r.setting), json!(r.trainable), json!(r.seconds)]);
     }
     t
 }
@@ -41,7 +41,7 @@ fn grid_table(runs: &[MethodRun]) -> ResultTable {
     let mut t = ResultTable::new(
         "grid",
         "Hyperparameters tried (validation split of train)",
-        &[("method", ColumnKind::Term), ("setting", ColumnKind::Text), ("val_top1", ColumnKind::Percent), ("best_at", ColumnKind::Text)],
+        &[("method", ColumnKind::Term), ("setting", ColumnKind::Term), ("val_top1", ColumnKind::Percent), ("best_at", ColumnKind::Term)],
     );
     for r in runs {
         for (setting, acc, detail) in &r.grid {
@@ -100,6 +100,7 @@ fn report_run(run: &MethodRun, ctx: &TaskContext) {
     ctx.value(&format!("{key}_mean_per_class"), run.test.mean_per_class);
     ctx.value(&format!("{key}_val"), run.val_accuracy);
     ctx.value(&format!("{key}_choice"), run.choice.clone());
+    ctx.value(&format!("{key}_setting"), run.setting.clone());
     ctx.value(&format!("{key}_trainable"), run.trainable);
     ctx.value(&format!("{key}_seconds"), run.seconds);
 }
@@ -136,7 +137,7 @@ fn few_shot_study(prep: &Prepared, p: &AdaptSettings, full: &[MethodRun], ctx: &
             done += 1;
             ctx.progress(done, total, "runs");
         }
-        points.push(CurvePoint::of(&format!("full ({per_class:.0})"), &accs));
+        points.push(CurvePoint::of(&CurvePoint::full_label(per_class), &accs));
         let curve = Curve { method: run.method.key().to_string(), points };
         if let Some(first) = curve.points.first() {
             ctx.value(&format!("{}_fewest_shots_top1", run.method.key()), first.mean);
