@@ -52,7 +52,7 @@ fn f1_by_class(s: &Stored) -> BTreeMap<String, f64> {
     t.rows
         .iter()
         .filter_map(|r| Some((r[ci].as_str()?.to_string(), r[fi].as_f64()?)))
-        .filter(|(name, _)| !name.ends_with(" average"))
+        .filter(|(name, _)| !super::eval::is_summary_row(name))
         .collect()
 }
 

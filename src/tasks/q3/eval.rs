@@ -26,6 +26,12 @@ pub fn evaluate(scores: &Tensor, labels: &[i64], classes: usize) -> Evaluation {
     Evaluation { top1: confusion.accuracy(), top5, mean_per_class, confusion }
 }
 
+/// Whether a `per_class` row is one of the averages rather than a class (`@macro_average`;
+/// "macro average" in runs stored before summary rows were terms).
+pub fn is_summary_row(class: &str) -> bool {
+    class.starts_with('@') || class == "macro average" || class == "weighted average"
+}
+
 /// Per-class precision, recall, one-vs-rest accuracy and F1, sorted by F1 (worst
 /// first), then the macro and support-weighted averages (rows named by terms, so each
 /// language words them).

@@ -76,7 +76,12 @@ pub fn from_table(t: &ResultTable) -> Vec<Curve> {
     let mut curves: Vec<Curve> = Vec::new();
     for row in &t.rows {
         let (Some(method), Some(shots)) = (row[mi].as_str(), row[si].as_str()) else { continue };
-        let point = CurvePoint { shots: shots.to_string(), mean: row[ai].as_f64().unwrap_or(f64::NAN), std: row[di].as_f64().unwrap_or(0.0), runs: row[ri].as_u64().unwrap_or(0) as usize };
+        // Results stored before term cells wrote the whole split "full (N)".
+        let shots = match shots.strip_prefix("full (").and_then(|r| r.strip_suffix(')')).and_then(|n| n.parse::<f64>().ok()) {
+            Some(n) => CurvePoint::full_label(n),
+            None => shots.to_string(),
+        };
+        let point = CurvePoint { shots, mean: row[ai].as_f64().unwrap_or(f64::NAN), std: row[di].as_f64().unwrap_or(0.0), runs: row[ri].as_u64().unwrap_or(0) as usize };
         match curves.iter_mut().find(|c| c.method == method) {
             Some(c) => c.points.push(point),
             None => curves.push(Curve { method: method.to_string(), points: vec![point] }),
@@ -130,5 +135,7 @@ mod tests {
         assert_eq!(CurvePoint::of("full (12)", &[0.8]).images_per_class(), Some(12.0), "results stored before term cells");
         assert_eq!(CurvePoint::of("8", &[0.8]).images_per_class(), Some(8.0));
         assert_eq!(images_value(None), serde_json::Value::Null);
+        let old = table(TABLE, &[curve("text", &[("1", 0.6), ("full (36)", 0.8)])]);
+        assert_eq!(from_table(&old)[0].points[1].shots, "shots-full?images=36", "an older run's table meets a new one's");
     }
 }
