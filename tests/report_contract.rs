@@ -276,6 +276,11 @@ fn persian_prose_writes_persian_digits() {
     let sentence = md[demo..].lines().find(|l| l.starts_with("یک شبکه‌ی کانولوشنی")).unwrap();
     assert!(sentence.chars().any(|c| ('۰'..='۹').contains(&c)), "{sentence}");
     assert!(!sentence.chars().any(|c| c.is_ascii_digit()), "Latin digits in Persian prose: {sentence}");
+    // A setting worded from a term cell takes prose digits too (a table keeps Latin ones).
+    let probe = md.lines().find(|l| l.starts_with("**(ه) کاوشگر خطی")).unwrap();
+    let at = probe.find("نرخ یادگیری \u{2068}").unwrap_or_else(|| panic!("{probe}"));
+    let setting: String = probe[at..].chars().take(20).collect();
+    assert!(setting.chars().any(|c| ('۰'..='۹').contains(&c)) && !setting.chars().any(|c| c.is_ascii_digit()), "{setting}");
 }
 
 /// `--pdf`: the Persian report printed by headless Chromium, checked as pages: more than

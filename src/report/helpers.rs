@@ -55,7 +55,7 @@ fn fluent_value(v: &Value, catalog: &Catalog) -> Option<FluentValue<'static>> {
     match v {
         Value::Number(n) => n.as_f64().map(FluentValue::from),
         // A value stored as a term cell with values (`setting-lr?lr=0.05`) is worded.
-        Value::String(s) if !crate::results::split_term(s).1.is_empty() => Some(FluentValue::from(markdown_arg(&catalog.term(s)))),
+        Value::String(s) if !crate::results::split_term(s).1.is_empty() => Some(FluentValue::from(markdown_arg(&catalog.term_in_prose(s)))),
         Value::String(s) => Some(FluentValue::from(markdown_arg(s))),
         Value::Bool(b) => Some(FluentValue::from(if *b { "true" } else { "false" })),
         Value::Null => Some(FluentValue::from("none")),

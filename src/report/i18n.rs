@@ -126,12 +126,23 @@ impl Catalog {
     /// values a term cell carries (`key?name=value&…`) as the message's variables. A cell
     /// the catalog does not know is shown as it is.
     pub fn term(&self, cell: &str) -> String {
+        self.word_term(cell, false)
+    }
+
+    /// A term inside a sentence: its numbers written as prose writes them (Persian
+    /// digits in Persian), where a table keeps Latin digits.
+    pub fn term_in_prose(&self, cell: &str) -> String {
+        self.word_term(cell, true)
+    }
+
+    fn word_term(&self, cell: &str, prose: bool) -> String {
         let (key, values) = crate::results::split_term(cell);
         let id = format!("term-{key}");
         if !self.has(&id) {
             return cell.to_string();
         }
-        let args: FluentArgs = values.into_iter().map(|(name, value)| (name.to_string(), FluentValue::from(value.to_string()))).collect();
+        let digits = |v: &str| if prose && v.parse::<f64>().is_ok() { localise_digits(v, self.lang) } else { v.to_string() };
+        let args: FluentArgs = values.into_iter().map(|(name, value)| (name.to_string(), FluentValue::from(digits(value)))).collect();
         let worded = if args.iter().next().is_some() { self.message(&id, Some(&args)) } else { self.message(&id, None) };
         worded.unwrap_or_else(|_| cell.to_string())
     }
