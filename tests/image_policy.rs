@@ -3,7 +3,7 @@
 //! decompression bombs refused, 16-bit PNGs read as PIL reads them, and formats other
 //! than JPEG/PNG named in the error. Pixels are compared with PIL's wherever both open.
 mod common;
-use adaptlab::data::image::decode::{decode_file, set_load_truncated, take_truncated_loaded};
+use adaptlab::data::image::decode::{decode_file, problem_kind, set_load_truncated, take_truncated_loaded};
 use adaptlab::data::image::mode::to_rgb;
 use adaptlab::data::image::Mode;
 use std::collections::HashMap;
@@ -41,16 +41,24 @@ fn verdicts_and_pixels_match_pil() {
                         let e = format!("{e:#}");
                         let format = name.split('-').next().unwrap().to_uppercase();
                         assert!(e.to_uppercase().contains(&format) && e.contains("convert"), "{name}: {e}");
+                        assert_eq!(problem_kind(&e), "other_format", "{name}");
                     }
                     (Err(e), pil) if pil != "ok" => {
                         let e = format!("{e:#}");
                         assert!(e.contains(name.as_str()), "the error names the file: {e}");
+                        // The kind a report words beside the file.
+                        let kind = problem_kind(&e);
                         if pil.contains("truncated") {
                             assert!(e.contains("truncated") && e.contains("--load-truncated-images"), "{name}: {e}");
+                            assert_eq!(kind, "truncated", "{name}");
                         } else if pil.contains("DecompressionBomb") {
                             assert!(e.contains("decompression bomb") && e.contains("178956970"), "{name}: {e}");
+                            assert_eq!(kind, "too_large", "{name}");
                         } else if name.starts_with("empty") {
                             assert!(e.contains("empty file"), "{name}: {e}");
+                            assert_eq!(kind, "empty", "{name}");
+                        } else {
+                            assert_eq!(kind, "corrupt", "{name}: {e}");
                         }
                     }
                     (Ok(_), pil) => panic!("seed {seed} {mode} {name}: we decoded it, PIL says {pil}"),

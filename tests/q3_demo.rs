@@ -115,4 +115,21 @@ fn demo_chain_runs_caches_features_and_reports() {
     assert_eq!(value(&events, "zs-copy", "images"), 238.0);
     assert!(events.iter().any(|e| matches!(e, Event::Log { exp, line, .. } if exp == "zs-copy" && line.contains("skipped unreadable image"))));
     assert!(events.iter().any(|e| matches!(e, Event::Log { exp, line, .. } if exp == "zs-copy" && line.contains("truncated"))), "the truncated file is named as such");
+    // The report lists them, each with its problem in the report's language.
+    let listed = events.iter().rev().find_map(|e| match e {
+        Event::Table { exp, table } if exp == "zs-copy" && table.name == "skipped_files" => Some(table.clone()),
+        _ => None,
+    });
+    let listed = listed.expect("a skipped_files table");
+    let mut problems: Vec<&str> = listed.rows.iter().map(|r| r[1].as_str().unwrap()).collect();
+    problems.sort();
+    assert_eq!(problems, ["image-corrupt", "image-truncated"]);
+    let corrupt = test.items[3].path.strip_prefix(&copy).unwrap().display().to_string();
+    assert!(listed.rows.iter().any(|r| r[0].as_str() == Some(corrupt.as_str())), "files relative to the data set: {:?}", listed.rows);
+    let store = Store::open(&Paths::under(home.path()).home).unwrap();
+    for (lang, words) in [(Lang::En, "truncated (its data ends early)"), (Lang::Fa, "ناقص")] {
+        let written = report::render_run(&store, &outcome.run_id, lang, &home.path().join(format!("copy-{lang:?}"))).unwrap();
+        let md = std::fs::read_to_string(written.markdown).unwrap();
+        assert!(md.contains(&corrupt.replace('_', "\\_")) && md.contains(words), "{lang:?}: the skipped files are listed");
+    }
 }

@@ -10,6 +10,7 @@ q3a-zero-shot = **(a) Zero-shot accuracy.** Every class becomes the prompt "{ $t
         [none] {""}
        *[other] . { $skipped_images } unreadable images were skipped
     }.
+q3a-skipped-files = The { $skipped_files } image(s) that could not be read, and what was wrong with each (the experiment's log has the full messages):
 
 q3b-intro = **(b) Prompt templates.** The same image features scored with { $prompts } prompts, with raw folder names and with curated names. The best prompt is "{ $best_prompt }" at { PCT($best_top1) } top-1; the worst is "{ $worst_prompt }" at { PCT($worst_top1) }.
 q3b-ensemble = { $ensemble ->

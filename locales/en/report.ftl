@@ -91,6 +91,8 @@ col-best_epoch = best epoch
 col-change_points = change (points)
 col-chosen = chosen on validation
 col-class = class
+col-file = file
+col-problem = problem
 col-class_names = class names
 col-epoch = epoch
 col-eval_accuracy = eval accuracy
@@ -182,6 +184,11 @@ term-shots-full = { $images ->
        *[other] full ({ $images })
     }
 term-dog-specific = dog-specific
+term-image-empty = empty file
+term-image-truncated = truncated (its data ends early)
+term-image-too_large = above the pixel limit
+term-image-other_format = not JPEG or PNG
+term-image-corrupt = corrupt or not an image
 term-macro_average = macro average
 term-weighted_average = weighted average
 term-setting-lr = lr { $lr }

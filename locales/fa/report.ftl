@@ -92,6 +92,8 @@ col-best_epoch = بهترین دوره
 col-change_points = تغییر (واحد درصد)
 col-chosen = انتخاب روی اعتبارسنجی
 col-class = کلاس
+col-file = پرونده
+col-problem = مشکل
 col-class_names = نام کلاس‌ها
 col-epoch = دوره
 col-eval_accuracy = دقت ارزیابی
@@ -183,6 +185,11 @@ term-shots-full = { $images ->
        *[other] همه ({ $images })
     }
 term-dog-specific = ویژه‌ی سگ
+term-image-empty = پرونده‌ی خالی
+term-image-truncated = ناقص (داده‌اش زودتر از تصویر تمام می‌شود)
+term-image-too_large = بیش از سقف تعداد پیکسل
+term-image-other_format = نه JPEG و نه PNG
+term-image-corrupt = خراب یا غیرتصویری
 term-macro_average = میانگین ماکرو
 term-weighted_average = میانگین وزن‌دار
 term-setting-lr = نرخ یادگیری { $lr }

@@ -89,6 +89,23 @@ pub fn decode_named(bytes: &[u8], name: &str) -> Result<Image> {
     Ok(image.image)
 }
 
+/// What kind of problem a decoding error message (as this module words them) names:
+/// `empty`, `truncated`, `too_large`, `other_format` or `corrupt`, so a report can say it
+/// in its own language beside the file.
+pub fn problem_kind(message: &str) -> &'static str {
+    if message.contains("empty file (0 bytes)") {
+        "empty"
+    } else if message.contains("image file is truncated") {
+        "truncated"
+    } else if message.contains("is above the limit of") {
+        "too_large"
+    } else if message.contains("adaptlab reads JPEG and PNG") {
+        "other_format"
+    } else {
+        "corrupt"
+    }
+}
+
 /// Formats PIL would open that we do not decode, by their magic bytes.
 fn other_format(bytes: &[u8]) -> Option<&'static str> {
     if bytes.starts_with(b"GIF87a") || bytes.starts_with(b"GIF89a") {

@@ -46,6 +46,10 @@ pub fn run(p: &ZeroShotParams, ctx: &TaskContext) -> Result<()> {
         summary.push(vec![json!(model_name), json!(p.template), json!(feats.labels.len()), json!(feats.skipped.len()), json!(e.top1), json!(e.top5), json!(e.mean_per_class)]);
         ctx.table(summary);
         ctx.table(per_class_table(&e, &names));
+        if !feats.skipped.is_empty() {
+            ctx.table(skipped_table(&feats.skipped, &data.root));
+            ctx.value("skipped_files", feats.skipped.len());
+        }
         ctx.value("top1", e.top1);
         ctx.value("top5", e.top5);
         ctx.value("mean_per_class", e.mean_per_class);
@@ -58,4 +62,15 @@ pub fn run(p: &ZeroShotParams, ctx: &TaskContext) -> Result<()> {
         ctx.log(format!("top-1 {:.2}%, top-5 {:.2}%", e.top1 * 100.0, e.top5 * 100.0));
         Ok(())
     })
+}
+
+/// The images that could not be read: each file (relative to the data set) and what was
+/// wrong with it, as a term the report words (the full message is in the log).
+fn skipped_table(skipped: &[(String, String)], root: &std::path::Path) -> ResultTable {
+    let mut t = ResultTable::new("skipped_files", "Images skipped", &[("file", ColumnKind::Text), ("problem", ColumnKind::Term)]);
+    for (file, message) in skipped {
+        let shown = std::path::Path::new(file).strip_prefix(root).map_or_else(|_| file.clone(), |p| p.display().to_string());
+        t.push(vec![json!(shown), json!(format!("image-{}", crate::data::image::decode::problem_kind(message)))]);
+    }
+    t
 }
