@@ -32,12 +32,16 @@ impl CurvePoint {
             return Some(k);
         }
         let (key, values) = crate::results::split_term(&self.shots);
-        let images = match key {
-            "shots-full" => values.iter().find(|(name, _)| *name == "images").map(|(_, v)| *v),
-            _ => self.shots.strip_prefix("full (").and_then(|rest| rest.strip_suffix(')')),
-        };
-        images.and_then(|n| n.parse().ok())
+        match key {
+            "shots-full" => values.iter().find(|(name, _)| *name == "images").and_then(|(_, v)| v.parse().ok()),
+            _ => legacy_full(&self.shots),
+        }
     }
+}
+
+/// The whole split's images per class in a label stored before term cells ("full (36)").
+fn legacy_full(shots: &str) -> Option<f64> {
+    shots.strip_prefix("full (")?.strip_suffix(')')?.parse().ok()
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -77,10 +81,7 @@ pub fn from_table(t: &ResultTable) -> Vec<Curve> {
     for row in &t.rows {
         let (Some(method), Some(shots)) = (row[mi].as_str(), row[si].as_str()) else { continue };
         // Results stored before term cells wrote the whole split "full (N)".
-        let shots = match shots.strip_prefix("full (").and_then(|r| r.strip_suffix(')')).and_then(|n| n.parse::<f64>().ok()) {
-            Some(n) => CurvePoint::full_label(n),
-            None => shots.to_string(),
-        };
+        let shots = legacy_full(shots).map_or_else(|| shots.to_string(), CurvePoint::full_label);
         let point = CurvePoint { shots, mean: row[ai].as_f64().unwrap_or(f64::NAN), std: row[di].as_f64().unwrap_or(0.0), runs: row[ri].as_u64().unwrap_or(0) as usize };
         match curves.iter_mut().find(|c| c.method == method) {
             Some(c) => c.points.push(point),
