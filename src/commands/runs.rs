@@ -2,7 +2,7 @@
 use crate::cli::{ExitCode, RunsCommand};
 use crate::events::ExpStatus;
 use crate::results::format_float;
-use crate::store::diff::{diff_runs, value_text};
+use crate::store::diff::diff_runs;
 use crate::store::{ExpRow, RunRow, Store};
 use crate::paths::Paths;
 use anyhow::Result;
@@ -99,7 +99,7 @@ fn show(store: &Store, run: &str, as_json: bool) -> Result<ExitCode> {
         if !e.values.is_empty() {
             let mut vt = new_table(&["value", ""]);
             for (k, v) in &e.values {
-                vt.add_row(vec![Cell::new(k), Cell::new(value_text(Some(v)))]);
+                vt.add_row(vec![Cell::new(k), Cell::new(crate::report::i18n::english().shown_value(Some(v)))]);
             }
             println!("{vt}");
         }
@@ -151,7 +151,7 @@ fn diff(store: &Store, a: &str, b: &str, as_json: bool) -> Result<ExitCode> {
         for (i, c) in line.changed_values.iter().enumerate() {
             let lead = if i == 0 { head.clone() } else { Default::default() };
             let delta = c.delta().map_or("—".to_string(), format_float);
-            t.add_row(lead.into_iter().chain([c.name.clone(), value_text(c.a.as_ref()), value_text(c.b.as_ref()), delta]).collect::<Vec<_>>());
+            t.add_row(lead.into_iter().chain([c.name.clone(), crate::report::i18n::english().shown_value(c.a.as_ref()), crate::report::i18n::english().shown_value(c.b.as_ref()), delta]).collect::<Vec<_>>());
         }
     }
     println!("{t}");

@@ -154,6 +154,15 @@ impl Catalog {
         self.has(&format!("term-{}", crate::results::split_term(key).0)).then(|| self.term(key))
     }
 
+    /// A stored value as the dashboard and `runs` show it: a term cell with values in this
+    /// language's words, anything else as `value_text` writes it.
+    pub fn shown_value(&self, v: Option<&serde_json::Value>) -> String {
+        match v {
+            Some(serde_json::Value::String(s)) if !crate::results::split_term(s).1.is_empty() => self.term(s),
+            _ => crate::store::diff::value_text(v),
+        }
+    }
+
     /// The heading of a result-table column (`col-<key>`).
     pub fn column(&self, key: &str) -> String {
         self.message_or(&format!("col-{key}"), key)
@@ -318,6 +327,23 @@ mod tests {
             assert_eq!(Some(shape), fa.shapes().get(id), "the variants of `{id}` differ");
         }
         assert!(en.shapes().len() > 150, "{} messages", en.shapes().len());
+    }
+
+    #[test]
+    fn term_cells_are_worded_in_tables_prose_and_values() {
+        let (en, fa) = (Catalog::new(Lang::En).unwrap(), Catalog::new(Lang::Fa).unwrap());
+        let cell = "best-step?step=45&steps=150";
+        assert_eq!(en.term(cell), "step 45 of 150");
+        assert!(fa.term(cell).contains("45") && fa.term(cell).contains("گام"), "{}", fa.term(cell));
+        assert!(fa.term_in_prose(cell).contains("۴۵"), "{}", fa.term_in_prose(cell));
+        assert_eq!(en.term("lbfgs-iterations?iterations=51&converged=no"), "51 iterations (not converged)");
+        assert_eq!(en.term("lbfgs-iterations?iterations=51&converged=yes"), "51 iterations");
+        assert_eq!(en.term("unknown-key?a=1"), "unknown-key?a=1", "a cell the catalog does not know is shown as it is");
+        assert_eq!(en.term_in_data("@macro_average").as_deref(), Some("macro average"));
+        assert_eq!(en.term_in_data("pug"), None);
+        assert_eq!(en.term_in_data("@not_a_term"), None);
+        assert_eq!(en.shown_value(Some(&serde_json::json!("setting-lr?lr=0.05"))), "lr 0.05");
+        assert_eq!(en.shown_value(Some(&serde_json::json!("a photo of a {}?"))), "a photo of a {}?");
     }
 
     #[test]

@@ -2,7 +2,6 @@
 //! experiments, or the comparison of two marked runs.
 use super::app::App;
 use super::theme::{status_mark, Theme};
-use crate::store::diff::value_text;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, List, ListItem, ListState, Paragraph, Row, Table};
@@ -35,7 +34,7 @@ pub fn draw_detail(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
             let status = |s: &Option<String>| s.clone().unwrap_or_else(|| "absent".into());
             rows.push(Row::new(vec![line.experiment.clone(), status(&line.status_a), status(&line.status_b), String::new()]).style(theme.title()));
             for c in &line.changed_values {
-                rows.push(Row::new(vec![format!("  {}", c.name), value_text(c.a.as_ref()), value_text(c.b.as_ref()), c.delta().map_or(String::new(), crate::results::format_float)]));
+                rows.push(Row::new(vec![format!("  {}", c.name), crate::report::i18n::english().shown_value(c.a.as_ref()), crate::report::i18n::english().shown_value(c.b.as_ref()), c.delta().map_or(String::new(), crate::results::format_float)]));
             }
         }
         let table = Table::new(rows, [Constraint::Fill(2), Constraint::Fill(1), Constraint::Fill(1), Constraint::Fill(1)])

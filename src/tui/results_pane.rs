@@ -1,7 +1,6 @@
 //! The selected experiment's named values and result tables.
 use super::app::App;
 use super::theme::Theme;
-use crate::store::diff::value_text;
 use ratatui::layout::{Constraint, Rect};
 use ratatui::text::{Line, Span};
 use ratatui::widgets::{Block, Borders, Paragraph, Row, Table, Wrap};
@@ -22,7 +21,7 @@ pub fn draw(frame: &mut Frame, area: Rect, app: &App, theme: &Theme) {
     }
     let mut y = inner.y;
     let bottom = inner.y + inner.height;
-    let values: Vec<Line> = live.values.iter().map(|(k, v)| Line::from(vec![Span::styled(format!("{k}: "), theme.dim()), Span::raw(value_text(Some(v)))])).collect();
+    let values: Vec<Line> = live.values.iter().map(|(k, v)| Line::from(vec![Span::styled(format!("{k}: "), theme.dim()), Span::raw(crate::report::i18n::english().shown_value(Some(v)))])).collect();
     let h = (values.len() as u16).min(bottom.saturating_sub(y));
     frame.render_widget(Paragraph::new(values), Rect { x: inner.x, y, width: inner.width, height: h });
     y += h;
