@@ -20,3 +20,26 @@ fn every_reader_survives_mutated_inputs() {
     }
     assert!(failures.is_empty(), "seed {seed}:\n{}", failures.join("\n"));
 }
+
+/// Inputs that longer passes (`make fuzz`) found, kept in tests/fuzz_regressions/ as
+/// `<reader>-<what>`: each must now be refused with an error, within the allocation bound.
+/// (parquet-huge-thrift-list: a footer whose Thrift list claims billions of elements made
+/// parquet 57 reserve 143 GB and abort; parquet 60 bounds lists by the bytes left.)
+#[test]
+fn inputs_found_by_longer_passes_are_refused_cleanly() {
+    let dir = fuzz_targets::scratch();
+    let targets = fuzz_targets::targets(dir.path());
+    let folder = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fuzz_regressions");
+    let mut checked = 0;
+    for entry in std::fs::read_dir(&folder).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        let target = targets.iter().find(|t| name.starts_with(&format!("{}-", t.name))).unwrap_or_else(|| panic!("{name}: no reader of that name"));
+        let input = std::fs::read(&path).unwrap();
+        let (outcome, largest) = fuzz_targets::with_largest_allocation(|| (target.read)(&input));
+        assert!(outcome.is_err(), "{name}: read without error");
+        assert!(largest <= fuzz_targets::ALLOCATION_BOUND, "{name}: asked for {largest} bytes at once");
+        checked += 1;
+    }
+    assert!(checked >= 1);
+}

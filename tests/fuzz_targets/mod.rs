@@ -197,6 +197,13 @@ pub fn run(target: &Target, seed: u64, budget: Duration, max_inputs: u64) -> Sum
 }
 
 /// Saves what failed under `dir` (one file per input) and returns the lines to print.
+/// Runs `f`, returning its result and the largest single allocation it asked for.
+pub fn with_largest_allocation<R>(f: impl FnOnce() -> R) -> (R, usize) {
+    LARGEST.store(0, Ordering::Relaxed);
+    let out = f();
+    (out, LARGEST.load(Ordering::Relaxed))
+}
+
 pub fn save_failures(name: &str, summary: &Summary, dir: &Path) -> Vec<String> {
     let mut lines = Vec::new();
     let _ = std::fs::create_dir_all(dir);
