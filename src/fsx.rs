@@ -98,6 +98,32 @@ pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
     Ok(())
 }
 
+/// `copy_dir` for files that are never changed in place (a finished experiment's results,
+/// which every write replaces by rename): each file is hard-linked where the file system
+/// allows it, else copied, so reusing a result costs no space. A target left by an
+/// interrupted attempt is removed first (copying onto a link of the source would empty it).
+pub fn link_or_copy_dir(from: &Path, to: &Path) -> Result<()> {
+    if !from.exists() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let target = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            link_or_copy_dir(&entry.path(), &target)?;
+            continue;
+        }
+        if target.symlink_metadata().is_ok() {
+            std::fs::remove_file(&target).with_context(|| format!("replacing {}", target.display()))?;
+        }
+        if std::fs::hard_link(entry.path(), &target).is_err() {
+            std::fs::copy(entry.path(), &target).with_context(|| format!("copying {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
 /// Fails with a message naming `dir` and the variable or option that moves it when a
 /// file cannot be created there (read-only, full, or not ours), before any work starts.
 pub fn ensure_writable(dir: &Path, moved_by: &str) -> Result<()> {
@@ -179,6 +205,29 @@ fn sync_tree(dir: &Path) {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn reused_results_are_linked_not_copied_and_a_leftover_target_is_replaced() {
+        use std::os::unix::fs::MetadataExt;
+        let dir = tempfile::tempdir().unwrap();
+        let (from, to) = (dir.path().join("a"), dir.path().join("b"));
+        std::fs::create_dir_all(from.join("plots")).unwrap();
+        std::fs::write(from.join("result.json"), b"{\"top1\": 0.5}").unwrap();
+        std::fs::write(from.join("plots/curve.svg"), b"<svg/>").unwrap();
+        // An interrupted earlier attempt left a partial file, and a link to the source.
+        std::fs::create_dir_all(to.join("plots")).unwrap();
+        std::fs::write(to.join("result.json"), b"{\"to").unwrap();
+        std::fs::hard_link(from.join("plots/curve.svg"), to.join("plots/curve.svg")).unwrap();
+        super::link_or_copy_dir(&from, &to).unwrap();
+        assert_eq!(std::fs::read(to.join("result.json")).unwrap(), b"{\"top1\": 0.5}");
+        assert_eq!(std::fs::read(from.join("plots/curve.svg")).unwrap(), b"<svg/>", "the source is untouched");
+        assert_eq!(std::fs::read(to.join("plots/curve.svg")).unwrap(), b"<svg/>");
+        let ino = |p: &std::path::Path| std::fs::metadata(p).unwrap().ino();
+        assert_eq!(ino(&from.join("result.json")), ino(&to.join("result.json")), "one file on disk");
+        // A later write replaces by rename, so the other run's file keeps its content.
+        super::write_atomic(&to.join("result.json"), b"{}").unwrap();
+        assert_eq!(std::fs::read(from.join("result.json")).unwrap(), b"{\"top1\": 0.5}");
+    }
+
     #[test]
     fn stale_temporaries_of_dead_processes_are_swept_and_live_ones_kept() {
         let dir = tempfile::tempdir().unwrap();

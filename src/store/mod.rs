@@ -277,7 +277,7 @@ impl Store {
             params![from_run, from_exp, to_run, to_exp],
         )?;
         tx.commit()?;
-        crate::fsx::copy_dir(&self.exp_dir(from_run, from_exp), &self.exp_dir(to_run, to_exp))
+        crate::fsx::link_or_copy_dir(&self.exp_dir(from_run, from_exp), &self.exp_dir(to_run, to_exp))
     }
 
     /// Newest first. Start times have whole seconds, so every query that wants "the
