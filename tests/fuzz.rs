@@ -24,7 +24,9 @@ fn every_reader_survives_mutated_inputs() {
 /// Inputs that longer passes (`make fuzz`) found, kept in tests/fuzz_regressions/ as
 /// `<reader>-<what>`: each must now be refused with an error, within the allocation bound.
 /// (parquet-huge-thrift-list: a footer whose Thrift list claims billions of elements made
-/// parquet 57 reserve 143 GB and abort; parquet 60 bounds lists by the bytes left.)
+/// parquet 57 reserve 143 GB and abort; parquet 60 bounds lists by the bytes left.
+/// parquet-huge-dictionary: a dictionary page claiming more values than bytes made parquet
+/// 60's decoder reserve 28 GB; `formats::parquet_file::open` refuses it first.)
 #[test]
 fn inputs_found_by_longer_passes_are_refused_cleanly() {
     let dir = fuzz_targets::scratch();
@@ -37,6 +39,7 @@ fn inputs_found_by_longer_passes_are_refused_cleanly() {
         let target = targets.iter().find(|t| name.starts_with(&format!("{}-", t.name))).unwrap_or_else(|| panic!("{name}: no reader of that name"));
         let input = std::fs::read(&path).unwrap();
         let (outcome, largest) = fuzz_targets::with_largest_allocation(|| (target.read)(&input));
+        eprintln!("{name}: {outcome:?}");
         assert!(outcome.is_err(), "{name}: read without error");
         assert!(largest <= fuzz_targets::ALLOCATION_BOUND, "{name}: asked for {largest} bytes at once");
         checked += 1;

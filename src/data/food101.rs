@@ -166,10 +166,9 @@ fn read_parquet(file: &Path, classes: usize) -> Result<Vec<Example>> {
 }
 
 fn examples_of(file: &Path, classes: usize) -> Result<Vec<Example>> {
-    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::file::reader::FileReader;
     use parquet::record::Field;
-    let reader = SerializedFileReader::new(std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?)
-        .with_context(|| format!("{} is not a readable parquet file", file.display()))?;
+    let reader = super::formats::parquet_file::open(file, "a broken download? fetch it again")?;
     let stem = file.file_name().map(|n| n.to_string_lossy().to_string()).unwrap_or_default();
     let mut out = Vec::new();
     for (row_index, row) in reader.get_row_iter(None)?.enumerate() {

@@ -10,10 +10,9 @@ pub fn read(file: &Path) -> Result<(Vec<(String, String)>, Vec<(usize, String)>)
 }
 
 fn read_rows(file: &Path) -> Result<(Vec<(String, String)>, Vec<(usize, String)>)> {
-    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use parquet::file::reader::FileReader;
     use parquet::record::Field;
-    let reader = SerializedFileReader::new(std::fs::File::open(file).with_context(|| format!("opening {}", file.display()))?)
-        .with_context(|| format!("{} is not a readable parquet file (a broken download? fetch it again)", file.display()))?;
+    let reader = super::formats::parquet_file::open(file, "a broken download? fetch it again")?;
     let (mut rows, mut skipped) = (Vec::new(), Vec::new());
     for (index, row) in reader.get_row_iter(None).with_context(|| format!("reading {}", file.display()))?.enumerate() {
         let row = row.with_context(|| format!("{}: row {index}", file.display()))?;
