@@ -82,20 +82,9 @@ pub fn create_dir_once(dest: &Path, marker: &str, write: impl FnOnce(&Path) -> R
 
 /// Copies the folder `from` into `to` (created), recursively; a missing `from` copies nothing.
 pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
-    if !from.exists() {
-        return Ok(());
-    }
-    std::fs::create_dir_all(to)?;
-    for entry in std::fs::read_dir(from)? {
-        let entry = entry?;
-        let target = to.join(entry.file_name());
-        if entry.file_type()?.is_dir() {
-            copy_dir(&entry.path(), &target)?;
-        } else {
-            std::fs::copy(entry.path(), &target).with_context(|| format!("copying {}", entry.path().display()))?;
-        }
-    }
-    Ok(())
+    walk_files(from, to, &|source, target| {
+        std::fs::copy(source, target).map(drop).with_context(|| format!("copying {}", source.display()))
+    })
 }
 
 /// `copy_dir` for files that are never changed in place (a finished experiment's results,
@@ -103,6 +92,20 @@ pub fn copy_dir(from: &Path, to: &Path) -> Result<()> {
 /// allows it, else copied, so reusing a result costs no space. A target left by an
 /// interrupted attempt is removed first (copying onto a link of the source would empty it).
 pub fn link_or_copy_dir(from: &Path, to: &Path) -> Result<()> {
+    walk_files(from, to, &|source, target| {
+        if target.symlink_metadata().is_ok() {
+            std::fs::remove_file(target).with_context(|| format!("replacing {}", target.display()))?;
+        }
+        if std::fs::hard_link(source, target).is_err() {
+            std::fs::copy(source, target).with_context(|| format!("copying {}", source.display()))?;
+        }
+        Ok(())
+    })
+}
+
+/// Recreates the folders of `from` under `to` and hands each file, with its place there,
+/// to `place`; a missing `from` places nothing.
+fn walk_files(from: &Path, to: &Path, place: &dyn Fn(&Path, &Path) -> Result<()>) -> Result<()> {
     if !from.exists() {
         return Ok(());
     }
@@ -111,14 +114,9 @@ pub fn link_or_copy_dir(from: &Path, to: &Path) -> Result<()> {
         let entry = entry?;
         let target = to.join(entry.file_name());
         if entry.file_type()?.is_dir() {
-            link_or_copy_dir(&entry.path(), &target)?;
-            continue;
-        }
-        if target.symlink_metadata().is_ok() {
-            std::fs::remove_file(&target).with_context(|| format!("replacing {}", target.display()))?;
-        }
-        if std::fs::hard_link(entry.path(), &target).is_err() {
-            std::fs::copy(entry.path(), &target).with_context(|| format!("copying {}", entry.path().display()))?;
+            walk_files(&entry.path(), &target, place)?;
+        } else {
+            place(&entry.path(), &target)?;
         }
     }
     Ok(())

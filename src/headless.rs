@@ -47,23 +47,14 @@ struct SuiteCount {
 
 impl SuiteCount {
     fn on(&mut self, event: &Event, now: Instant) -> Option<String> {
+        self.eta.on(event, now);
         match event {
             Event::RunStarted { selected, .. } => {
                 self.total = selected.len();
-                self.eta.started(selected);
                 None
             }
-            Event::Estimate { exp, seconds } => {
-                self.eta.estimate(exp, *seconds);
-                None
-            }
-            Event::ExperimentStarted { exp, .. } => {
-                self.eta.experiment_started(exp, now);
-                None
-            }
-            Event::Finished { exp, .. } | Event::Failed { exp, .. } | Event::Cancelled { exp } | Event::Skipped { exp, .. } if self.total > 0 => {
+            Event::Finished { .. } | Event::Failed { .. } | Event::Cancelled { .. } | Event::Skipped { .. } if self.total > 0 => {
                 self.done += 1;
-                self.eta.settled(exp);
                 let eta = match self.eta.remaining(now) {
                     Some(left) if self.done < self.total => format!(", ETA {} (from the last runs' times)", crate::progress::human_duration(left)),
                     _ => String::new(),

@@ -89,6 +89,18 @@ pub struct SuiteEta {
 }
 
 impl SuiteEta {
+    /// Follows one runner event (the dashboard and the headless printer feed it the same way).
+    pub fn on(&mut self, event: &crate::events::Event, now: Instant) {
+        use crate::events::Event;
+        match event {
+            Event::RunStarted { selected, .. } => self.started(selected),
+            Event::Estimate { exp, seconds } => self.estimate(exp, *seconds),
+            Event::ExperimentStarted { exp, .. } => self.experiment_started(exp, now),
+            Event::Finished { exp, .. } | Event::Failed { exp, .. } | Event::Cancelled { exp } | Event::Skipped { exp, .. } => self.settled(exp),
+            _ => {}
+        }
+    }
+
     pub fn started(&mut self, selected: &[String]) {
         *self = SuiteEta { waiting: selected.to_vec(), ..Default::default() };
     }

@@ -195,15 +195,17 @@ pub fn markdown_table(t: &ResultTable, catalog: &Catalog) -> String {
         let cells: Vec<String> = row
             .iter()
             .zip(&t.columns)
-            .map(|(v, c)| match (c.kind, v.as_str()) {
-                (ColumnKind::Term, Some(key)) => escape::markdown(&catalog.term(key)),
-                (ColumnKind::Text, Some(text)) if catalog.term_in_data(text).is_some() => escape::markdown(&catalog.term_in_data(text).unwrap_or_default()),
-                // Data that mixes Persian with Latin (a model's output, a list of tokens)
-                // needs its Latin runs isolated in the right-to-left report, as prose does.
-                (ColumnKind::Text, Some(text)) if catalog.lang() == super::Lang::Fa && text.chars().any(super::bidi::arabic_letter) => {
-                    escape::markdown(&super::bidi::isolate_ltr_runs(text))
-                }
-                _ => escape::markdown(&format_cell(v, c.kind)),
+            .map(|(v, c)| {
+                let text = match (catalog.worded_cell(v, c.kind), v.as_str()) {
+                    (Some(worded), _) => worded,
+                    // Data that mixes Persian with Latin (a model's output, a list of tokens)
+                    // needs its Latin runs isolated in the right-to-left report, as prose does.
+                    (None, Some(data)) if c.kind == ColumnKind::Text && catalog.lang() == super::Lang::Fa && data.chars().any(super::bidi::arabic_letter) => {
+                        super::bidi::isolate_ltr_runs(data)
+                    }
+                    _ => format_cell(v, c.kind),
+                };
+                escape::markdown(&text)
             })
             .collect();
         s.push_str(&format!("| {} |\n", cells.join(" | ")));

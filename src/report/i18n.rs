@@ -171,10 +171,15 @@ impl Catalog {
     /// A table cell as shown to a reader: terms in this language's words, the rest as the
     /// table formats it.
     pub fn cell(&self, table: &crate::results::ResultTable, row: usize, col: usize) -> String {
-        match (table.columns[col].kind, table.rows[row][col].as_str()) {
-            (crate::results::ColumnKind::Term, Some(key)) => self.term(key),
-            (crate::results::ColumnKind::Text, Some(cell)) if self.term_in_data(cell).is_some() => self.term_in_data(cell).unwrap_or_default(),
-            _ => table.cell_text(row, col),
+        self.worded_cell(&table.rows[row][col], table.columns[col].kind).unwrap_or_else(|| table.cell_text(row, col))
+    }
+
+    /// A cell this catalog words: a term, or a term among data; None for data and numbers.
+    pub fn worded_cell(&self, value: &serde_json::Value, kind: crate::results::ColumnKind) -> Option<String> {
+        match (kind, value.as_str()) {
+            (crate::results::ColumnKind::Term, Some(key)) => Some(self.term(key)),
+            (crate::results::ColumnKind::Text, Some(cell)) => self.term_in_data(cell),
+            _ => None,
         }
     }
 

@@ -99,8 +99,8 @@ impl EventSink for Recorder {
 
 fn execute(suite: &Suite, selected: &[String], options: &RunOptions, paths: &Paths, rec: &Recorder, cancel: &CancelToken, run_id: &str) -> RunOutcome {
     rec.record(Event::RunStarted { run_id: run_id.into(), suite: suite.name.clone(), selected: selected.to_vec() });
-    send_estimates(suite, selected, options.force, rec);
-    let mut hashes: HashMap<&str, String> = HashMap::new();
+    let hashes = spec_hashes(suite, selected);
+    send_estimates(suite, selected, &hashes, options.force, rec);
     let mut finished: HashSet<&str> = HashSet::new();
     let mut not_finished = Vec::new();
     let mut cancelled = false;
@@ -121,9 +121,8 @@ fn execute(suite: &Suite, selected: &[String], options: &RunOptions, paths: &Pat
             rec.record(Event::Skipped { exp: exp_id, reason: format!("needs `{missing}`, which did not finish") });
             continue;
         }
-        let hash = spec_hash(exp, &hashes);
-        hashes.insert(&exp.id, hash.clone());
-        match run_one(exp, &hash, options.force, paths, rec, cancel) {
+        let hash = &hashes[exp.id.as_str()];
+        match run_one(exp, hash, options.force, paths, rec, cancel) {
             Outcome::Finished => {
                 finished.insert(&exp.id);
             }
@@ -245,22 +244,32 @@ fn reuse(exp: &Experiment, hash: &str, rec: &Recorder) -> Result<bool> {
     Ok(true)
 }
 
-/// Each experiment's expected time, for the suite's ETA: 0 when an identical result will
-/// be reused, else how long it took last time; none when it never ran.
-fn send_estimates(suite: &Suite, selected: &[String], force: bool, rec: &Recorder) {
+/// The spec hash of every selected experiment, in suite order (a dependency's comes first).
+/// An experiment only runs once its dependencies finished, so these are the hashes its
+/// run would compute.
+fn spec_hashes<'a>(suite: &'a Suite, selected: &[String]) -> HashMap<&'a str, String> {
     let mut hashes: HashMap<&str, String> = HashMap::new();
     for exp in selected.iter().filter_map(|id| suite.experiment(id)) {
         let hash = spec_hash(exp, &hashes);
+        hashes.insert(&exp.id, hash);
+    }
+    hashes
+}
+
+/// Each experiment's expected time, for the suite's ETA: 0 when an identical result will
+/// be reused, else how long it took last time; none when it never ran.
+fn send_estimates(suite: &Suite, selected: &[String], hashes: &HashMap<&str, String>, force: bool, rec: &Recorder) {
+    for exp in selected.iter().filter_map(|id| suite.experiment(id)) {
+        let hash = &hashes[exp.id.as_str()];
         let seconds = rec.with_store(|s, _| -> Result<Option<f64>> {
-            if !force && s.find_reusable(&hash)?.is_some() {
+            if !force && s.find_reusable(hash)?.is_some() {
                 return Ok(Some(0.0));
             }
-            s.last_seconds(&hash, &exp.id, &suite.name)
+            s.last_seconds(hash, &exp.id, &suite.name)
         });
         if let Ok(Some(seconds)) = seconds {
             rec.forward(Event::Estimate { exp: exp.id.clone(), seconds });
         }
-        hashes.insert(&exp.id, hash);
     }
 }
 

@@ -181,13 +181,7 @@ impl App {
 
     /// Applies one runner event.
     pub fn on_event(&mut self, event: &Event, now: Instant) {
-        match event {
-            Event::RunStarted { selected, .. } => self.eta.started(selected),
-            Event::Estimate { exp, seconds } => self.eta.estimate(exp, *seconds),
-            Event::ExperimentStarted { exp, .. } => self.eta.experiment_started(exp, now),
-            Event::Finished { exp, .. } | Event::Failed { exp, .. } | Event::Cancelled { exp } | Event::Skipped { exp, .. } => self.eta.settled(exp),
-            _ => {}
-        }
+        self.eta.on(event, now);
         if let Event::RunStarted { run_id, selected, .. } = event {
             self.run_id = Some(run_id.clone());
             self.running = true;

@@ -134,18 +134,16 @@ fn trainable(vs: &VarStore) -> i64 {
 
 /// A grid point's setting as a term cell (worded by the report's catalogs).
 fn describe(o: &FitOutcome) -> String {
-    if o.setting.weight_decay > 0.0 {
-        term_cell("setting-lr-wd", &[("lr", o.setting.lr.to_string()), ("wd", o.setting.weight_decay.to_string())])
-    } else {
-        term_cell("setting-lr", &[("lr", o.setting.lr.to_string())])
-    }
+    describe_both(o).1
 }
 
-fn in_words(o: &FitOutcome) -> String {
-    if o.setting.weight_decay > 0.0 {
-        format!("lr {}, weight decay {}", o.setting.lr, o.setting.weight_decay)
+/// A grid point's setting: in English words (the log, `<method>_choice`) and as a term cell.
+fn describe_both(o: &FitOutcome) -> (String, String) {
+    let (lr, wd) = (o.setting.lr, o.setting.weight_decay);
+    if wd > 0.0 {
+        (format!("lr {lr}, weight decay {wd}"), term_cell("setting-lr-wd", &[("lr", lr.to_string()), ("wd", wd.to_string())]))
     } else {
-        format!("lr {}", o.setting.lr)
+        (format!("lr {lr}"), term_cell("setting-lr", &[("lr", lr.to_string())]))
     }
 }
 
@@ -168,12 +166,13 @@ fn test_evaluation(prep: &Prepared, model: &dyn FeatureClassifier) -> Evaluation
 fn by_gradient<M: FeatureClassifier>(method: Method, prep: &Prepared, build: &dyn Fn(&VarStore) -> M, params: &FitParams, train: Labelled, val: Labelled, seed: u64, device: tch::Device, tick: &mut dyn FnMut(u64, u64) -> Result<()>) -> Result<MethodRun> {
     let started = Instant::now();
     let (best, all) = grid_search(build, device, train, val, params, seed, tick)?;
+    let (choice, setting) = describe_both(&best.outcome);
     Ok(MethodRun {
         method,
         test: test_evaluation(prep, &best.model),
         val_accuracy: best.outcome.val_accuracy,
-        choice: in_words(&best.outcome),
-        setting: describe(&best.outcome),
+        choice,
+        setting,
         trainable: trainable(&best.vs),
         seconds: started.elapsed().as_secs_f64(),
         grid: all.iter().map(|o| (describe(o), o.val_accuracy, peak(o))).collect(),
